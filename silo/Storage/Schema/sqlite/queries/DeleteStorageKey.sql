@@ -1,0 +1,9 @@
+-- The provider expects the deleted version + 1 back; no row means a conflict.
+DELETE FROM OrleansStorage
+WHERE GrainIdHash = @GrainIdHash AND GrainTypeHash = @GrainTypeHash
+    AND GrainIdN0 = @GrainIdN0 AND GrainIdN1 = @GrainIdN1
+    AND GrainTypeString = @GrainTypeString
+    AND GrainIdExtensionString = COALESCE(@GrainIdExtensionString, '')
+    AND ServiceId = @ServiceId
+    AND Version = @GrainStateVersion
+RETURNING Version + 1 AS NewGrainStateVersion;
