@@ -13,10 +13,17 @@ public sealed record IssueAnalysisResult(
     [property: Id(0)] string Complexity,
     [property: Id(1)] TimeSpan EstimatedDuration) : AgentResult;
 
-/// <summary>The tasks an issue was split into.</summary>
+/// <summary>The tasks an issue was split into. Equal when the task lists are equal, item by item.</summary>
 [GenerateSerializer, Immutable, Alias("sessionmesh.agent-result.task-decomposition")]
 public sealed record TaskDecompositionResult(
-    [property: Id(0)] IReadOnlyList<string> Tasks) : AgentResult;
+    [property: Id(0)] IReadOnlyList<string> Tasks) : AgentResult
+{
+    public bool Equals(TaskDecompositionResult? other) =>
+        other is not null && Tasks.SequenceEqual(other.Tasks, StringComparer.Ordinal);
+
+    public override int GetHashCode() =>
+        Tasks.Aggregate(Tasks.Count, (hash, task) => HashCode.Combine(hash, StringComparer.Ordinal.GetHashCode(task)));
+}
 
 /// <summary>The outcome of generating code.</summary>
 [GenerateSerializer, Immutable, Alias("sessionmesh.agent-result.code-generation")]

@@ -80,7 +80,14 @@ public sealed class GatedSqliteConnection(string connectionString, SqliteWriteGa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public override SqliteCommand CreateCommand() => new GatedSqliteCommand(this) { Connection = this };
+    /// <summary>
+    /// A command that passes the write gate before writing. The ADO.NET providers get these through
+    /// <see cref="DbConnection.CreateCommand"/>; <see cref="SqliteConnection.CreateCommand"/> stays
+    /// the plain one because SQLite's own transaction code relies on it.
+    /// </summary>
+    public GatedSqliteCommand CreateGatedCommand() => new(this) { Connection = this };
+
+    protected override DbCommand CreateDbCommand() => CreateGatedCommand();
 
     public override void Close()
     {

@@ -13,7 +13,7 @@ public static partial class SchemaScripts
     /// <summary>Migrations for a dialect, in version order.</summary>
     public static IReadOnlyList<(int Version, string Name, string Sql)> Migrations(string dialect) =>
         [.. Resources(dialect)
-            .Where(r => !r.Path.Contains(".queries.", StringComparison.Ordinal))
+            .Where(r => !r.Path.StartsWith("queries.", StringComparison.Ordinal))
             .Select(r => (Match: MigrationName().Match(r.Path), r.Sql))
             .Where(r => r.Match.Success)
             .Select(r => (int.Parse(r.Match.Groups["version"].Value, System.Globalization.CultureInfo.InvariantCulture), r.Match.Groups["name"].Value, r.Sql))
@@ -22,7 +22,7 @@ public static partial class SchemaScripts
     /// <summary>OrleansQuery rows for a dialect: key and text.</summary>
     public static IReadOnlyList<(string Key, string Sql)> Queries(string dialect) =>
         [.. Resources(dialect)
-            .Where(r => r.Path.Contains(".queries.", StringComparison.Ordinal))
+            .Where(r => r.Path.StartsWith("queries.", StringComparison.Ordinal))
             .Select(r => (r.Path.Split('.')[^2], r.Sql))
             .OrderBy(q => q.Item1, StringComparer.Ordinal)];
 

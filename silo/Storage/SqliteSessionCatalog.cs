@@ -12,7 +12,7 @@ public sealed class SqliteSessionCatalog(GatedSqliteDataSource dataSource) : ISe
     {
         ArgumentNullException.ThrowIfNull(session);
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var command = connection.CreateGatedCommand();
         command.CommandText = """
             INSERT INTO SessionCatalog (SessionId, Status, CreatedTicks, AgentName, ParentSessionId)
             VALUES ($id, $status, $created, $agent, $parent)
@@ -30,7 +30,7 @@ public sealed class SqliteSessionCatalog(GatedSqliteDataSource dataSource) : ISe
     public async Task<SessionStatus?> GetRecordedStatusAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var command = connection.CreateGatedCommand();
         command.CommandText = "SELECT Status FROM SessionCatalog WHERE SessionId = $id;";
         command.Parameters.AddWithValue("$id", Key(sessionId));
         return await command.ExecuteScalarAsync(cancellationToken) is long status ? (SessionStatus)status : null;
@@ -39,7 +39,7 @@ public sealed class SqliteSessionCatalog(GatedSqliteDataSource dataSource) : ISe
     public async Task ForgetAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var command = connection.CreateGatedCommand();
         command.CommandText = "DELETE FROM SessionCatalog WHERE SessionId = $id;";
         command.Parameters.AddWithValue("$id", Key(sessionId));
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -48,7 +48,7 @@ public sealed class SqliteSessionCatalog(GatedSqliteDataSource dataSource) : ISe
     public async Task<IReadOnlyList<SessionCatalogEntry>> ListAsync(SessionStatus? status, int limit, SessionCatalogEntry? after, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var command = connection.CreateGatedCommand();
 
         // Keyset paging on (CreatedTicks, SessionId), served by an index in that order: a page costs
         // the same whether it is the first or the thousandth, however many sessions exist.
@@ -87,7 +87,7 @@ public sealed class SqliteSessionCatalog(GatedSqliteDataSource dataSource) : ISe
     public async Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var command = connection.CreateGatedCommand();
         command.CommandText = "SELECT Status, Count FROM SessionCounters;";
         var counts = new long[4];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -101,7 +101,7 @@ public sealed class SqliteSessionCatalog(GatedSqliteDataSource dataSource) : ISe
 
     private static string Key(Guid id) => id.ToString("N", CultureInfo.InvariantCulture);
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    private async Task<GatedSqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = dataSource.CreateConnection();
         await connection.OpenAsync(cancellationToken);

@@ -1,0 +1,61 @@
+using Microsoft.Data.Sqlite;
+using Orleans.TestingHost;
+using SessionMesh.Client;
+using SessionMesh.Silo.Hosting;
+
+namespace SessionMesh.Tests.Infrastructure;
+
+/// <summary>
+/// An in-process cluster whose silos store everything in a real SQLite file, exactly as the
+/// embedded silo does. Several clusters built on one directory and service id share their data,
+/// which is how a restart is tested.
+/// </summary>
+public sealed class MeshCluster : IAsyncDisposable
+{
+    private MeshCluster(InProcessTestCluster cluster, string dataDirectory)
+    {
+        Cluster = cluster;
+        DataDirectory = dataDirectory;
+        Sessions = new SessionManager(cluster.Client);
+    }
+
+    public InProcessTestCluster Cluster { get; }
+
+    public string DataDirectory { get; }
+
+    public IClusterClient Client => Cluster.Client;
+
+    public SessionManager Sessions { get; }
+
+    public string DatabasePath => Path.Combine(DataDirectory, EmbeddedStorageExtensions.DatabaseFileName);
+
+    public static string NewDataDirectory() =>
+        Directory.CreateTempSubdirectory("sessionmesh-test-").FullName;
+
+    public static async Task<MeshCluster> StartAsync(string? dataDirectory = null, string serviceId = "sessionmesh-test", short silos = 1)
+    {
+        var directory = dataDirectory ?? NewDataDirectory();
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((_, silo) => silo.UseEmbeddedStorage(directory));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new MeshCluster(cluster, directory);
+    }
+
+    /// <summary>Runs SQL straight against the cluster's database (fault injection, inspection).</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False;Default Timeout=30");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
