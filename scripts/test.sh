@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one command that runs every SessionMesh test on a fresh machine:
+# restores packages, builds with warnings as errors, and runs the xunit suites
+# (real SQLite files in temp directories; nothing else to install).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet restore SessionMesh.Orleans.sln
+dotnet build SessionMesh.Orleans.sln --no-restore -c Release
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test SessionMesh.Orleans.sln --no-build -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# One plain summary line, summed over every test assembly.
+passed=$(grep -oE '^\s+Passed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -oE '^\s+Failed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+echo "tests: $passed passed, $failed failed"
+exit "$status"
