@@ -14,7 +14,7 @@ builder.UseOrleans(silo =>
         o.ClusterId = "sessionmesh";
         o.ServiceId = "sessionmesh";
     });
-    silo.UseEmbeddedStorage(mesh.DataDirectory);
+    silo.UseSessionMesh(mesh.DataDirectory);
     silo.AddDashboard();
 });
 

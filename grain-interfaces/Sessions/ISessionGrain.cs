@@ -32,6 +32,15 @@ public interface ISessionGrain : IGrainWithGuidKey
     Task<IReadOnlyList<Guid>> GetLineageIdsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Called by the liveness tracker before a session's first heartbeat starts a lease: throws unless
+    /// the session is Active and <paramref name="agentEpoch"/> is the epoch of the agent running it.
+    /// </summary>
+    Task BeginLeaseAsync(long agentEpoch, CancellationToken cancellationToken = default);
+
+    /// <summary>Called by the liveness tracker when the lease ran out: an Active session fails with "heartbeat timeout".</summary>
+    Task LeaseExpiredAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Starts this session as the child of a handoff. Called only by the parent session.
     /// </summary>
     Task<SessionSnapshot> StartChildAsync(SessionSpawn spawn, IReadOnlyList<Guid> ancestry, CancellationToken cancellationToken = default);

@@ -17,4 +17,7 @@ public sealed record SessionHandoff
 
     /// <summary>The agent (by id) that runs the child session, if known.</summary>
     [Id(3)] public string? AgentId { get; init; }
+
+    /// <summary>Starts the child's heartbeat lease with this TTL at once.</summary>
+    [Id(4)] public TimeSpan? LeaseTtl { get; init; }
 }

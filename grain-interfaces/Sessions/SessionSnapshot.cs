@@ -29,4 +29,7 @@ public sealed record SessionSnapshot
 
     /// <summary>The agent (by id) that runs this session, if one was named.</summary>
     [Id(12)] public string? AgentId { get; init; }
+
+    /// <summary>The epoch of that agent when the session started; calls from an older epoch are refused.</summary>
+    [Id(13)] public long AgentEpoch { get; init; }
 }

@@ -14,4 +14,7 @@ public sealed record SessionSpawn
 
     /// <summary>The agent (by id) that runs the session, if known.</summary>
     [Id(3)] public string? AgentId { get; init; }
+
+    /// <summary>Starts a heartbeat lease with this TTL at once; without it the lease starts with the first heartbeat.</summary>
+    [Id(4)] public TimeSpan? LeaseTtl { get; init; }
 }

@@ -18,8 +18,11 @@ public interface ISessionCatalog
     /// <summary>Removes the session's row (a retracted handoff child).</summary>
     Task ForgetAsync(Guid sessionId, CancellationToken cancellationToken);
 
-    /// <summary>Session ids with a status (all when null), newest first, after a position.</summary>
-    Task<IReadOnlyList<SessionCatalogEntry>> ListAsync(SessionStatus? status, int limit, SessionCatalogEntry? after, CancellationToken cancellationToken);
+    /// <summary>
+    /// Session ids with a status (all when null), run by one of <paramref name="agentIds"/> (any
+    /// agent when null), newest first, after a position.
+    /// </summary>
+    Task<IReadOnlyList<SessionCatalogEntry>> ListAsync(SessionStatus? status, IReadOnlyCollection<string>? agentIds, int limit, SessionCatalogEntry? after, CancellationToken cancellationToken);
 
     /// <summary>The counters.</summary>
     Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken);

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Orleans.Concurrency;
 using SessionMesh.Errors;
 using SessionMesh.Sessions;
@@ -29,13 +26,13 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
             throw new InvalidInputException("status", $"'{s}' is not a session status.");
         }
 
-        var after = cursor is null ? (SessionCatalogEntry?)null : DecodeCursor(cursor);
+        var after = PageCursor.ReadCatalog(cursor);
 
         // One row more than asked tells whether another page exists.
-        var entries = await catalog.ListAsync(status, limit + 1, after, cancellationToken);
+        var entries = await catalog.ListAsync(status, null, limit + 1, after, cancellationToken);
         var pageEntries = entries.Take(limit).ToList();
         var sessions = await Task.WhenAll(pageEntries.Select(e => GrainFactory.GetGrain<ISessionGrain>(e.SessionId).GetAsync(cancellationToken)));
-        var next = entries.Count > limit ? EncodeCursor(pageEntries[^1]) : null;
+        var next = entries.Count > limit ? PageCursor.ForCatalog(pageEntries[^1]) : null;
         return new SessionPage(sessions, next);
     }
 
@@ -60,32 +57,5 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
         }
 
         return descendants;
-    }
-
-    private static string EncodeCursor(SessionCatalogEntry entry)
-    {
-        var text = string.Create(CultureInfo.InvariantCulture, $"{entry.CreatedAt.UtcTicks}:{entry.SessionId:N}");
-        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
-    }
-
-    private static SessionCatalogEntry DecodeCursor(string cursor)
-    {
-        try
-        {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var parts = text.Split(':');
-            if (parts.Length == 2
-                && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                && Guid.TryParseExact(parts[1], "N", out var id)
-                && ticks <= DateTimeOffset.MaxValue.UtcTicks)
-            {
-                return new SessionCatalogEntry(id, new DateTimeOffset(ticks, TimeSpan.Zero));
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        throw new InvalidInputException("cursor", "is not a cursor this service issued.");
     }
 }

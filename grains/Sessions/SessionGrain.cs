@@ -1,7 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using SessionMesh.Agents;
 using SessionMesh.Errors;
+using SessionMesh.Grains.Liveness;
+using SessionMesh.Grains.Topology;
+using SessionMesh.Liveness;
 using SessionMesh.Sessions;
+using SessionMesh.Topology;
 
 namespace SessionMesh.Grains.Sessions;
 
@@ -12,6 +17,7 @@ namespace SessionMesh.Grains.Sessions;
 public sealed partial class SessionGrain(
     [PersistentState("session", MeshStorage.Name)] IPersistentState<SessionState> state,
     ISessionCatalog catalog,
+    IMeshCounters counters,
     TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
@@ -96,11 +102,17 @@ public sealed partial class SessionGrain(
             Validate.Name("agent_id", handoff.AgentId);
         }
 
+        if (handoff.LeaseTtl is not null)
+        {
+            LivenessShards.ValidateTtl(handoff.LeaseTtl);
+        }
+
         var childSpawn = new SessionSpawn
         {
             AgentName = handoff.ToAgent,
             Purpose = handoff.Purpose ?? $"Handoff from session {Id}",
             AgentId = handoff.AgentId,
+            LeaseTtl = handoff.LeaseTtl,
             // The child inherits everything learned so far: parent's results first, then the new ones.
             Context = handoff.Context with
             {
@@ -144,6 +156,7 @@ public sealed partial class SessionGrain(
             throw;
         }
 
+        await AfterEndAsync(handedOff, TopologyEventKind.SessionHandedOff, $"to {handoff.ToAgent} as {childId}");
         return child;
     }
 
@@ -160,22 +173,72 @@ public sealed partial class SessionGrain(
         await state.ClearStateAsync(cancellationToken);
         state.State = new SessionState();
         await catalog.ForgetAsync(Id, cancellationToken);
+        NotifyEnded(session);
         DeactivateOnIdle();
     }
 
-    public Task<SessionSnapshot> CompleteAsync(CancellationToken cancellationToken = default)
+    public async Task<SessionSnapshot> CompleteAsync(CancellationToken cancellationToken = default)
     {
         var session = RequireActive("complete");
         var now = clock.GetUtcNow();
-        return CommitAsync(session with { Status = SessionStatus.Completed, UpdatedAt = now, EndedAt = now });
+        var completed = await CommitAsync(session with { Status = SessionStatus.Completed, UpdatedAt = now, EndedAt = now });
+        await AfterEndAsync(completed, TopologyEventKind.SessionCompleted, null);
+        return completed;
     }
 
-    public Task<SessionSnapshot> FailAsync(string error, CancellationToken cancellationToken = default)
+    public async Task<SessionSnapshot> FailAsync(string error, CancellationToken cancellationToken = default)
     {
         var session = RequireActive("fail");
         Validate.Text("error", error, required: true);
+        var failed = await EndFailedAsync(session, error);
+        await AfterEndAsync(failed, TopologyEventKind.SessionFailed, error);
+        return failed;
+    }
+
+    public Task BeginLeaseAsync(long agentEpoch, CancellationToken cancellationToken = default)
+    {
+        var session = RequireActive("heartbeat");
+        return session.AgentId is not null && agentEpoch != session.AgentEpoch
+            ? throw new StaleEpochException(session.AgentId, agentEpoch, session.AgentEpoch)
+            : Task.CompletedTask;
+    }
+
+    public async Task LeaseExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        if (state.State.Session is not { Status: SessionStatus.Active } session)
+        {
+            return;
+        }
+
+        var failed = await EndFailedAsync(session, HeartbeatTimeout);
+        await counters.IncrementAsync(MeshCounterNames.SessionsExpired, cancellationToken);
+        await AfterEndAsync(failed, TopologyEventKind.SessionExpired, HeartbeatTimeout);
+    }
+
+    /// <summary>The error of a session whose lease ran out.</summary>
+    public const string HeartbeatTimeout = "heartbeat timeout";
+
+    private Task<SessionSnapshot> EndFailedAsync(SessionSnapshot session, string error)
+    {
         var now = clock.GetUtcNow();
         return CommitAsync(session with { Status = SessionStatus.Failed, Error = error, UpdatedAt = now, EndedAt = now });
+    }
+
+    /// <summary>After a session leaves Active: its agent and its lease tracker hear of it (one-way), and so do live views.</summary>
+    private async Task AfterEndAsync(SessionSnapshot session, TopologyEventKind kind, string? detail)
+    {
+        NotifyEnded(session);
+        await this.PublishAsync(kind, Id.ToString(), detail, session.UpdatedAt, logger);
+    }
+
+    private void NotifyEnded(SessionSnapshot session)
+    {
+        if (session.AgentId is not null)
+        {
+            _ = GrainFactory.GetGrain<IAgentGrain>(session.AgentId).SessionEndedAsync(Id);
+        }
+
+        _ = LivenessShards.For(GrainFactory, LeaseKey.ForSession(Id)).ReleaseAsync(LeaseKey.ForSession(Id));
     }
 
     private SessionSnapshot Current => state.State.Session ?? throw new SessionNotFoundException(Id);
@@ -190,6 +253,10 @@ public sealed partial class SessionGrain(
 
     private async Task<SessionSnapshot> CreateAsync(SessionSpawn spawn, Guid? parent, IReadOnlyList<Guid> ancestry, CancellationToken cancellationToken)
     {
+        // The agent learns of the session before it exists, so it cannot be calling it: no cycle.
+        var agentEpoch = spawn.AgentId is null
+            ? 0
+            : await GrainFactory.GetGrain<IAgentGrain>(spawn.AgentId).AttachSessionAsync(Id, cancellationToken);
         var now = clock.GetUtcNow();
         var session = new SessionSnapshot
         {
@@ -198,6 +265,7 @@ public sealed partial class SessionGrain(
             Purpose = spawn.Purpose,
             Context = spawn.Context,
             AgentId = spawn.AgentId,
+            AgentEpoch = agentEpoch,
             Status = SessionStatus.Active,
             CreatedAt = now,
             UpdatedAt = now,
@@ -207,13 +275,22 @@ public sealed partial class SessionGrain(
         state.State.Ancestry = [.. ancestry];
         try
         {
-            return await CommitAsync(session);
+            await CommitAsync(session);
         }
         catch
         {
             state.State.Ancestry = [];
+            NotifyEnded(session);
             throw;
         }
+
+        if (spawn.LeaseTtl is { } ttl)
+        {
+            _ = LivenessShards.For(GrainFactory, LeaseKey.ForSession(Id)).TrackAsync(LeaseKey.ForSession(Id), agentEpoch, ttl);
+        }
+
+        await this.PublishAsync(TopologyEventKind.SessionSpawned, Id.ToString(), $"{spawn.AgentName}{(parent is null ? "" : $" from {parent}")}", now, logger);
+        return session;
     }
 
     /// <summary>Writes the next version of the session; on failure memory is restored and the error rethrown.</summary>
@@ -282,6 +359,11 @@ public sealed partial class SessionGrain(
         if (spawn.AgentId is not null)
         {
             Validate.Name("agent_id", spawn.AgentId);
+        }
+
+        if (spawn.LeaseTtl is not null)
+        {
+            LivenessShards.ValidateTtl(spawn.LeaseTtl);
         }
     }
 

@@ -1,10 +1,10 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.Storage;
 using SessionMesh.Grains;
+using SessionMesh.Grains.Liveness;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Silo.Storage;
 
@@ -32,16 +32,21 @@ public static class EmbeddedStorageExtensions
         silo.Services.AddSingleton(dataSource);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SqliteSchemaParticipant>();
         silo.Services.AddSingleton<ISessionCatalog, SqliteSessionCatalog>();
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddSingleton<ILeaseStore, SqliteLeaseStore>();
+        silo.Services.AddSingleton<IMeshCounters, SqliteMeshCounters>();
 
-        silo.AddAdoNetGrainStorage(MeshStorage.Name, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
-            options.Configure<Serializer>((o, serializer) =>
-            {
-                o.Invariant = SqliteInvariant;
-                o.DataSource = dataSource;
-                // Orleans' own version-tolerant binary format: [Id]-numbered fields, polymorphic results.
-                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-            }));
+        foreach (var name in new[] { MeshStorage.Name, MeshSiloExtensions.PubSubStore })
+        {
+            silo.AddAdoNetGrainStorage(name, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+                options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.Invariant = SqliteInvariant;
+                    o.DataSource = dataSource;
+                    // Orleans' own version-tolerant binary format: [Id]-numbered fields, polymorphic results.
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+        }
+
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = SqliteInvariant;

@@ -39,6 +39,22 @@ public sealed partial class GatedSqliteDataSource : DbDataSource
 
     protected override DbConnection CreateDbConnection() => CreateConnection();
 
+    /// <summary>A new, open connection.</summary>
+    public async Task<GatedSqliteConnection> OpenGatedAsync(CancellationToken cancellationToken)
+    {
+        var connection = CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Orleans.TestingHost;
 using SessionMesh.Client;
 using SessionMesh.Silo.Hosting;
+using SessionMesh.Topology;
 
 namespace SessionMesh.Tests.Infrastructure;
 
@@ -37,7 +38,8 @@ public sealed class MeshCluster : IAsyncDisposable
         var directory = dataDirectory ?? NewDataDirectory();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
-        builder.ConfigureSilo((_, silo) => silo.UseEmbeddedStorage(directory));
+        builder.ConfigureSilo((_, silo) => silo.UseSessionMesh(directory));
+        builder.ConfigureClient(client => client.AddMemoryStreams(TopologyStream.Provider));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new MeshCluster(cluster, directory);

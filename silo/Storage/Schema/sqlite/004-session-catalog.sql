@@ -6,11 +6,13 @@ CREATE TABLE SessionCatalog
     Status          INTEGER NOT NULL,
     CreatedTicks    INTEGER NOT NULL,
     AgentName       TEXT    NOT NULL,
+    AgentId         TEXT    NULL,
     ParentSessionId TEXT    NULL
 );
 
 CREATE INDEX IX_SessionCatalog_Status ON SessionCatalog (Status, CreatedTicks DESC, SessionId DESC);
 CREATE INDEX IX_SessionCatalog_Created ON SessionCatalog (CreatedTicks DESC, SessionId DESC);
+CREATE INDEX IX_SessionCatalog_Agent ON SessionCatalog (AgentId, Status, CreatedTicks DESC, SessionId DESC) WHERE AgentId IS NOT NULL;
 
 -- Counters by status, kept in step with the catalog by triggers inside the same statement, so
 -- an upsert that is replayed (idempotent) can never count a session twice.

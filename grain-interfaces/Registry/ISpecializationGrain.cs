@@ -1,0 +1,37 @@
+using SessionMesh.Agents;
+
+namespace SessionMesh.Registry;
+
+/// <summary>
+/// The registry of one specialization (keyed by its name): which agents offer it and their status.
+/// One grain per specialization, so no grain holds the whole mesh.
+/// </summary>
+public interface ISpecializationGrain : IGrainWithStringKey
+{
+    /// <summary>Adds or refreshes an agent (called by the agent grain).</summary>
+    Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an agent (called by the agent grain).</summary>
+    Task RemoveAsync(string agentId, CancellationToken cancellationToken = default);
+
+    /// <summary>Agents offering this specialization, ordered by id, after <paramref name="afterAgentId"/>.</summary>
+    Task<IReadOnlyList<RegisteredAgent>> ListAsync(string? afterAgentId, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>An agent in a specialization registry, with the status the agent last reported.</summary>
+[GenerateSerializer, Immutable, Alias("sessionmesh.registered-agent")]
+public sealed record RegisteredAgent([property: Id(0)] string AgentId, [property: Id(1)] AgentStatus Status);
+
+/// <summary>A specialization and how many agents offer it.</summary>
+[GenerateSerializer, Immutable, Alias("sessionmesh.specialization-count")]
+public sealed record SpecializationCount([property: Id(0)] string Specialization, [property: Id(1)] int Agents);
+
+/// <summary>The small directory of specializations and their agent counts. Use key 0.</summary>
+public interface ISpecializationDirectoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Sets a specialization's agent count (called by its registry grain); 0 removes it.</summary>
+    Task SetCountAsync(string specialization, int agents, CancellationToken cancellationToken = default);
+
+    /// <summary>Every specialization with at least one agent, in ordinal order.</summary>
+    Task<IReadOnlyList<SpecializationCount>> ListAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,281 @@
+using Microsoft.Extensions.Logging;
+using SessionMesh.Agents;
+using SessionMesh.Errors;
+using SessionMesh.Liveness;
+using SessionMesh.Sessions;
+
+namespace SessionMesh.Grains.Liveness;
+
+/// <summary>
+/// One shard of heartbeat leases. Heartbeats touch memory only. Expiry is found by a timer that
+/// pops a deadline-ordered queue, so each tick costs only the leases actually due, not all of them.
+/// Owners (sessions, agents) only ever call this grain one-way, and it calls them, so no call cycle
+/// can form between a tracker and an owner.
+/// </summary>
+public sealed partial class LivenessShardGrain(
+    ILeaseStore store,
+    TimeProvider clock,
+    ILogger<LivenessShardGrain> logger) : Grain, ILivenessShardGrain
+{
+    /// <summary>How often due leases are looked for: expiry is seen within TTL + this.</summary>
+    public static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(250);
+
+    private static readonly TimeSpan ExpiryRetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<LeaseKey, Lease> _leases = [];
+    private readonly SortedSet<string>[] _idsByKind = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
+
+    // Each tracked lease sits here once, under a deadline no later than its real one; a popped
+    // lease whose real deadline moved on (it heartbeated) is pushed back with the new one.
+    private readonly PriorityQueue<LeaseKey, DateTimeOffset> _deadlines = new();
+
+    private int Shard => (int)this.GetPrimaryKeyLong();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // After a failover every stored lease gets one fresh TTL from now: heartbeats were in memory.
+        var now = clock.GetUtcNow();
+        foreach (var stored in await store.LoadAsync(Shard, cancellationToken))
+        {
+            Add(stored.Key, new Lease(stored.Epoch, stored.Ttl, now));
+        }
+
+        if (_leases.Count > 0)
+        {
+            LogRestored(logger, Shard, _leases.Count);
+        }
+
+        this.RegisterGrainTimer(ExpireDueAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, KeepAlive = true });
+    }
+
+    public async Task<LeaseInfo> HeartbeatAsync(LeaseKey key, long epoch, TimeSpan? ttl, CancellationToken cancellationToken = default)
+    {
+        ValidateKey(key);
+        var requestedTtl = ttl is null ? (TimeSpan?)null : LivenessShards.ValidateTtl(ttl);
+        var now = clock.GetUtcNow();
+        if (_leases.TryGetValue(key, out var lease))
+        {
+            if (lease.Epoch != epoch)
+            {
+                throw new StaleEpochException(key.Id, epoch, lease.Epoch);
+            }
+
+            lease.LastHeartbeat = now;
+            if (requestedTtl is { } changed && changed != lease.Ttl)
+            {
+                lease.Ttl = changed;
+                await store.UpsertAsync(Shard, key, epoch, changed, cancellationToken);
+            }
+
+            return Describe(key, lease, now);
+        }
+
+        // A lease's first heartbeat: its owner decides whether it may start one.
+        await (key.Kind switch
+        {
+            LeaseKind.Session => GrainFactory.GetGrain<ISessionGrain>(Guid.ParseExact(key.Id, "N")).BeginLeaseAsync(epoch, cancellationToken),
+            _ => GrainFactory.GetGrain<IAgentGrain>(key.Id).BeginLeaseAsync(epoch, cancellationToken),
+        });
+
+        return await StartAsync(key, epoch, requestedTtl ?? LivenessShards.DefaultTtl, cancellationToken);
+    }
+
+    public async Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl)
+    {
+        ValidateKey(key);
+        await StartAsync(key, epoch, LivenessShards.ValidateTtl(ttl), CancellationToken.None);
+    }
+
+    public async Task ReleaseAsync(LeaseKey key)
+    {
+        if (Remove(key))
+        {
+            await store.RemoveAsync(key, CancellationToken.None);
+        }
+    }
+
+    public Task<LeaseInfo?> GetAsync(LeaseKey key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_leases.TryGetValue(key, out var lease) ? Describe(key, lease, clock.GetUtcNow()) : null);
+
+    public Task<IReadOnlyList<LeaseInfo>> QueryAsync(LeaseKind kind, LeaseHealth health, string? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var ids = _idsByKind[(int)kind];
+        var view = afterId is null || ids.Count == 0 ? ids : ids.GetViewBetween(afterId, ids.Max!);
+        var found = new List<LeaseInfo>(Math.Min(limit, 256));
+        foreach (var id in view)
+        {
+            if (string.Equals(id, afterId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var key = new LeaseKey(kind, id);
+            var info = Describe(key, _leases[key], now);
+            if (info.Health == health && info.ExpiresAt > now)
+            {
+                found.Add(info);
+                if (found.Count == limit)
+                {
+                    break;
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<LeaseInfo>>(found);
+    }
+
+    public Task PingAsync() => Task.CompletedTask;
+
+    private async Task<LeaseInfo> StartAsync(LeaseKey key, long epoch, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var known = _leases.TryGetValue(key, out var existing);
+        if (!known || existing!.Epoch != epoch || existing.Ttl != ttl)
+        {
+            await store.UpsertAsync(Shard, key, epoch, ttl, cancellationToken);
+        }
+
+        if (known)
+        {
+            existing!.Epoch = epoch;
+            existing.Ttl = ttl;
+            existing.LastHeartbeat = now;
+            return Describe(key, existing, now);
+        }
+
+        var lease = new Lease(epoch, ttl, now);
+        Add(key, lease);
+        return Describe(key, lease, now);
+    }
+
+    private async Task ExpireDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        List<(LeaseKey Key, Lease Lease)>? expired = null;
+        while (_deadlines.TryPeek(out var key, out var queuedDeadline) && queuedDeadline <= now)
+        {
+            _deadlines.Dequeue();
+            if (!_leases.TryGetValue(key, out var lease) || lease.Queued != queuedDeadline)
+            {
+                continue; // released, or re-queued later
+            }
+
+            if (lease.Deadline > now)
+            {
+                lease.Queued = lease.Deadline;
+                _deadlines.Enqueue(key, lease.Deadline);
+                continue;
+            }
+
+            Remove(key);
+            (expired ??= []).Add((key, lease));
+        }
+
+        if (expired is null)
+        {
+            return;
+        }
+
+        await Task.WhenAll(expired.Select(e => ExpireAsync(e.Key, e.Lease, cancellationToken)));
+    }
+
+    private async Task ExpireAsync(LeaseKey key, Lease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            LogExpired(logger, key.Kind, key.Id, lease.Ttl);
+            await store.RemoveAsync(key, cancellationToken);
+            await (key.Kind switch
+            {
+                LeaseKind.Session => GrainFactory.GetGrain<ISessionGrain>(Guid.ParseExact(key.Id, "N")).LeaseExpiredAsync(cancellationToken),
+                _ => GrainFactory.GetGrain<IAgentGrain>(key.Id).LeaseExpiredAsync(lease.Epoch, cancellationToken),
+            });
+        }
+        catch (SessionMeshException)
+        {
+            // The owner is gone or already ended: nothing left to expire.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The owner could not take the news (e.g. storage down): track it again and retry shortly.
+            LogExpiryFailed(logger, ex, key.Kind, key.Id);
+            if (!_leases.ContainsKey(key))
+            {
+                Add(key, new Lease(lease.Epoch, lease.Ttl, clock.GetUtcNow() - lease.Ttl + ExpiryRetryDelay));
+                await store.UpsertAsync(Shard, key, lease.Epoch, lease.Ttl, CancellationToken.None);
+            }
+        }
+    }
+
+    private void Add(LeaseKey key, Lease lease)
+    {
+        _leases[key] = lease;
+        _idsByKind[(int)key.Kind].Add(key.Id);
+        lease.Queued = lease.Deadline;
+        _deadlines.Enqueue(key, lease.Deadline);
+    }
+
+    private bool Remove(LeaseKey key)
+    {
+        if (!_leases.Remove(key))
+        {
+            return false;
+        }
+
+        _idsByKind[(int)key.Kind].Remove(key.Id);
+        return true;
+    }
+
+    private static LeaseInfo Describe(LeaseKey key, Lease lease, DateTimeOffset now) => new()
+    {
+        Key = key,
+        Epoch = lease.Epoch,
+        Ttl = lease.Ttl,
+        LastHeartbeat = lease.LastHeartbeat,
+        ExpiresAt = lease.Deadline,
+        Health = now - lease.LastHeartbeat <= lease.Ttl / 2 ? LeaseHealth.Alive : LeaseHealth.Stale,
+    };
+
+    private void ValidateKey(LeaseKey key)
+    {
+        if (!Enum.IsDefined(key.Kind))
+        {
+            throw new InvalidInputException("kind", $"'{key.Kind}' is not a lease kind.");
+        }
+
+        Validate.Name(key.Kind == LeaseKind.Session ? "session_id" : "agent_id", key.Id);
+        if (key.Kind == LeaseKind.Session && !Guid.TryParseExact(key.Id, "N", out _))
+        {
+            throw new InvalidInputException("session_id", "is not a session id.");
+        }
+
+        if (key.Shard != Shard)
+        {
+            throw new InvalidInputException("key", $"belongs to liveness shard {key.Shard}, not {Shard}.");
+        }
+    }
+
+    private sealed class Lease(long epoch, TimeSpan ttl, DateTimeOffset lastHeartbeat)
+    {
+        public long Epoch { get; set; } = epoch;
+
+        public TimeSpan Ttl { get; set; } = ttl;
+
+        public DateTimeOffset LastHeartbeat { get; set; } = lastHeartbeat;
+
+        public DateTimeOffset Deadline => LastHeartbeat + Ttl;
+
+        /// <summary>The deadline this lease is queued under.</summary>
+        public DateTimeOffset Queued { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Liveness shard {Shard} restored {Count} leases, each with a fresh TTL.")]
+    private static partial void LogRestored(ILogger logger, int shard, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lease of {Kind} {Id} ran out (TTL {Ttl}).")]
+    private static partial void LogExpired(ILogger logger, LeaseKind kind, string id, TimeSpan ttl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry of {Kind} {Id} could not be delivered; retrying.")]
+    private static partial void LogExpiryFailed(ILogger logger, Exception exception, LeaseKind kind, string id);
+}
