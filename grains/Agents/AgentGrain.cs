@@ -47,6 +47,7 @@ public sealed partial class AgentGrain(
 
     public async Task<AgentSnapshot> RegisterAsync(string specialization, string? displayName = null, TimeSpan? leaseTtl = null, CancellationToken cancellationToken = default)
     {
+        Validate.Name("agent_id", Id);
         Validate.Name("specialization", specialization);
         if (displayName is not null)
         {
@@ -219,6 +220,7 @@ public sealed partial class AgentGrain(
 
     public async Task<long> AttachSessionAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
+        Validate.Name("agent_id", Id);
         var now = clock.GetUtcNow();
         var agent = state.State.Agent ?? NewAgent(now);
         if (agent.Status is AgentStatus.Killed or AgentStatus.Draining)
@@ -311,7 +313,6 @@ public sealed partial class AgentGrain(
     {
         var agent = Current;
         var now = clock.GetUtcNow();
-        var killedSession = agent.CurrentSession;
         agent = await CommitAsync(agent with
         {
             Status = AgentStatus.Killed,
@@ -327,26 +328,22 @@ public sealed partial class AgentGrain(
         await counters.IncrementAsync(MeshCounterNames.AgentsKilled, cancellationToken);
         await ReportStatusAsync(agent, cancellationToken);
         await this.PublishAsync(TopologyEventKind.AgentKilled, Id, reason, now, logger);
-        await FailSessionsAsync(killedSession, state.State.CascadeOnKill, cancellationToken);
+        await FailSessionsAsync(state.State.CascadeOnKill, cancellationToken);
         return agent;
     }
 
-    private async Task FailSessionsAsync(Guid? current, bool cascade, CancellationToken cancellationToken)
+    /// <summary>Fails the agent's own Active sessions and, with cascade, the Active sessions descended from any it ran.</summary>
+    private async Task FailSessionsAsync(bool cascade, CancellationToken cancellationToken)
     {
-        var error = "killed";
-        if (current is { } currentSession)
-        {
-            await FailIfActiveAsync(currentSession, error, cancellationToken);
-        }
-
-        if (!cascade)
-        {
-            return;
-        }
-
         var directory = GrainFactory.GetGrain<ISessionDirectoryGrain>(0);
         foreach (var sessionId in state.State.Sessions.Distinct().ToList())
         {
+            await FailIfActiveAsync(sessionId, "killed", cancellationToken);
+            if (!cascade)
+            {
+                continue;
+            }
+
             IReadOnlyList<SessionSnapshot> descendants;
             try
             {

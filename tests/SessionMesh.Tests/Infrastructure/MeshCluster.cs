@@ -18,6 +18,7 @@ public sealed class MeshCluster : IAsyncDisposable
         Cluster = cluster;
         DataDirectory = dataDirectory;
         Sessions = new SessionManager(cluster.Client);
+        Agents = new AgentMesh(cluster.Client);
     }
 
     public InProcessTestCluster Cluster { get; }
@@ -25,6 +26,8 @@ public sealed class MeshCluster : IAsyncDisposable
     public string DataDirectory { get; }
 
     public IClusterClient Client => Cluster.Client;
+
+    public AgentMesh Agents { get; }
 
     public SessionManager Sessions { get; }
 
