@@ -11,10 +11,10 @@ public sealed class SessionManager(IGrainFactory grains)
     private ISessionDirectoryGrain Directory => grains.GetGrain<ISessionDirectoryGrain>(0);
 
     /// <summary>Starts a new Active session for an agent and returns its id.</summary>
-    public async Task<Guid> SpawnAgentSessionAsync(string agentName, string purpose, SessionContext context, string? agentId = null, CancellationToken cancellationToken = default)
+    public async Task<Guid> SpawnAgentSessionAsync(string agentName, string purpose, SessionContext context, string? agentId = null, TimeSpan? leaseTtl = null, CancellationToken cancellationToken = default)
     {
         var id = Guid.NewGuid();
-        var spawn = new SessionSpawn { AgentName = agentName, Purpose = purpose, Context = context, AgentId = agentId };
+        var spawn = new SessionSpawn { AgentName = agentName, Purpose = purpose, Context = context, AgentId = agentId, LeaseTtl = leaseTtl };
         await grains.GetGrain<ISessionGrain>(id).StartAsync(spawn, cancellationToken);
         return id;
     }

@@ -101,7 +101,9 @@ public sealed partial class LivenessShardGrain(
     {
         var now = clock.GetUtcNow();
         var ids = _idsByKind[(int)kind];
-        var view = afterId is null || ids.Count == 0 ? ids : ids.GetViewBetween(afterId, ids.Max!);
+        IEnumerable<string> view = afterId is null || ids.Count == 0
+            ? ids
+            : string.CompareOrdinal(afterId, ids.Max) >= 0 ? [] : ids.GetViewBetween(afterId, ids.Max!);
         var found = new List<LeaseInfo>(Math.Min(limit, 256));
         foreach (var id in view)
         {

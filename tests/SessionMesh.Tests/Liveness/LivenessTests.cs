@@ -1,0 +1,207 @@
+using Microsoft.Data.Sqlite;
+using SessionMesh.Agents;
+using SessionMesh.Discovery;
+using SessionMesh.Errors;
+using SessionMesh.Grains.Sessions;
+using SessionMesh.Liveness;
+using SessionMesh.Sessions;
+using SessionMesh.Tests.Agents;
+using SessionMesh.Tests.Infrastructure;
+
+namespace SessionMesh.Tests.Liveness;
+
+[Collection(SessionClusterCollection.Name)]
+public sealed class LivenessTests(SessionClusterFixture fixture)
+{
+    private static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(2);
+
+    // Expiry must be seen within TTL + 1 s; the extra quarter second is the read's own round trip.
+    private static readonly TimeSpan ExpiryBound = ShortTtl + TimeSpan.FromSeconds(1.25);
+
+    private MeshCluster Mesh => fixture.Mesh;
+
+    [Fact]
+    public async Task A_session_that_never_heartbeats_holds_no_lease_and_never_expires()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Quiet", "p", new SessionContext());
+        var key = LeaseKey.ForSession(id);
+        Assert.Null(await LivenessShards.For(Mesh.Client, key).GetAsync(key));
+
+        var active = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, Limit = 500 });
+        Assert.Contains(active.Sessions, s => s.Session.Id == id && s.Lease is null);
+        Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
+        Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Stale), s => s.Session.Id == id);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_makes_a_session_alive_then_stale_then_expired_without_any_call()
+    {
+        var before = await Mesh.Agents.GetStatsAsync();
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Beating", "p", new SessionContext());
+        var lease = await Mesh.Agents.HeartbeatSessionAsync(id, ttl: ShortTtl);
+        Assert.Equal(LeaseHealth.Alive, lease.Health);
+        Assert.Equal(lease.LastHeartbeat + ShortTtl, lease.ExpiresAt);
+        Assert.Contains(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
+
+        // Past half the TTL with no heartbeat: overdue, not yet expired.
+        await Task.Delay(ShortTtl * 0.6);
+        Assert.Contains(await AllAsync(DiscoveryFilter.Stale), s => s.Session.Id == id);
+        Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
+
+        // Nothing calls the mesh now; the shard's own timer must find the expiry.
+        await Task.Delay(ExpiryBound - ShortTtl * 0.6);
+        var expired = await Mesh.Sessions.GetSessionAsync(id);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
+        var after = await Mesh.Agents.GetStatsAsync();
+        Assert.Equal(before.SessionsExpired + 1, after.SessionsExpired);
+        Assert.Equal(before.Sessions.Failed + 1, after.Sessions.Failed);
+    }
+
+    [Fact]
+    public async Task Heartbeats_keep_a_lease_alive_past_its_ttl()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Steady", "p", new SessionContext(), leaseTtl: ShortTtl);
+        for (var i = 0; i < 6; i++)
+        {
+            await Task.Delay(ShortTtl / 4);
+            await Mesh.Agents.HeartbeatSessionAsync(id);
+        }
+
+        Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task A_ttl_given_at_spawn_starts_the_lease_at_once()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Leased", "p", new SessionContext(), leaseTtl: ShortTtl);
+        var key = LeaseKey.ForSession(id);
+        var lease = await AgentRegistryTests.WaitForAsync(() => LivenessShards.For(Mesh.Client, key).GetAsync(key), l => l is not null);
+        Assert.Equal(ShortTtl, lease!.Ttl);
+        await Task.Delay(ExpiryBound);
+        Assert.Equal(SessionStatus.Failed, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task A_lost_agent_comes_back_with_its_current_epoch()
+    {
+        var before = await Mesh.Agents.GetStatsAsync();
+        var agentId = $"agent-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: ShortTtl);
+        await Task.Delay(ExpiryBound);
+
+        var lost = await Mesh.Agents.GetAgentAsync(agentId);
+        Assert.Equal(AgentStatus.Lost, lost.Status);
+        Assert.Equal(before.AgentsLost + 1, (await Mesh.Agents.GetStatsAsync()).AgentsLost);
+
+        await Assert.ThrowsAsync<StaleEpochException>(() => Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: 7));
+        await Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: lost.Epoch, ttl: TimeSpan.FromMinutes(1));
+        Assert.Equal(AgentStatus.Idle, (await Mesh.Agents.GetAgentAsync(agentId)).Status);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_writes_nothing_to_the_database()
+    {
+        var agentId = $"agent-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(agentId, "scouting");
+        await Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: 1);
+        var before = await DatabaseFingerprintAsync();
+
+        for (var i = 0; i < 50; i++)
+        {
+            await Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: 1);
+        }
+
+        Assert.Equal(before, await DatabaseFingerprintAsync());
+    }
+
+    [Fact]
+    public async Task Leases_spread_over_every_shard()
+    {
+        var shards = Enumerable.Range(0, 2000).Select(_ => LeaseKey.ForSession(Guid.NewGuid()).Shard).ToHashSet();
+        Assert.Equal(LivenessShards.Count, shards.Count);
+        Assert.Equal(LeaseKey.ForAgent("123").Shard, LeaseKey.ForAgent("123").Shard);
+    }
+
+    [Fact]
+    public async Task Discovery_narrows_by_agent_and_by_specialization()
+    {
+        var spec = $"spec-{Guid.NewGuid():N}";
+        var a = $"agent-a-{Guid.NewGuid():N}";
+        var b = $"agent-b-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(a, spec);
+        await Mesh.Agents.RegisterAsync(b, $"other-{spec}");
+        var sa = await Mesh.Sessions.SpawnAgentSessionAsync("A", "p", new SessionContext(), agentId: a);
+        var sb = await Mesh.Sessions.SpawnAgentSessionAsync("B", "p", new SessionContext(), agentId: b);
+        var sa2 = await Mesh.Sessions.SpawnAgentSessionAsync("A", "p", new SessionContext(), agentId: a);
+        await Mesh.Agents.HeartbeatSessionAsync(sa2, agentEpoch: 1, ttl: TimeSpan.FromMinutes(1));
+
+        var byAgent = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, AgentId = a });
+        Assert.Equal([sa2, sa], byAgent.Sessions.Select(s => s.Session.Id));
+        var bySpec = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.All, Specialization = spec });
+        Assert.Equal([sa2, sa], bySpec.Sessions.Select(s => s.Session.Id));
+        var aliveBySpec = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Specialization = spec });
+        Assert.Equal([sa2], aliveBySpec.Sessions.Select(s => s.Session.Id));
+        Assert.NotNull(aliveBySpec.Sessions[0].Lease);
+        var paged = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, AgentId = a, Limit = 1 });
+        var rest = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, AgentId = a, Limit = 1, Cursor = paged.NextCursor });
+        Assert.Equal([sa2, sa], paged.Sessions.Concat(rest.Sessions).Select(s => s.Session.Id));
+        Assert.Null(rest.NextCursor);
+        Assert.DoesNotContain(sb, bySpec.Sessions.Select(s => s.Session.Id));
+        await Assert.ThrowsAsync<InvalidInputException>(() => Mesh.Agents.DiscoverAsync(new DiscoveryQuery { AgentId = a, Specialization = spec }));
+        await Assert.ThrowsAsync<InvalidInputException>(() => Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = (DiscoveryFilter)42 }));
+    }
+
+    [Fact]
+    public async Task Alive_discovery_pages_across_shards_without_gaps_or_repeats()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 40; i++)
+        {
+            var id = await Mesh.Sessions.SpawnAgentSessionAsync("Pager", "p", new SessionContext());
+            await Mesh.Agents.HeartbeatSessionAsync(id, ttl: TimeSpan.FromMinutes(2));
+            ids.Add(id);
+        }
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var page = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Limit = 7, Cursor = cursor });
+            Assert.True(page.Sessions.Count <= 7);
+            seen.AddRange(page.Sessions.Select(s => s.Session.Id));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Superset(ids.ToHashSet(), seen.ToHashSet());
+    }
+
+    private async Task<List<DiscoveredSession>> AllAsync(DiscoveryFilter filter)
+    {
+        var all = new List<DiscoveredSession>();
+        string? cursor = null;
+        do
+        {
+            var page = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = filter, Limit = 500, Cursor = cursor });
+            all.AddRange(page.Sessions);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    /// <summary>Every row of every table that a heartbeat could touch, with its version.</summary>
+    private async Task<string> DatabaseFingerprintAsync()
+    {
+        await using var connection = new SqliteConnection($"Data Source={Mesh.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT (SELECT group_concat(GrainTypeString || GrainIdExtensionString || ':' || Version, ',') FROM OrleansStorage)
+                || '|' || (SELECT group_concat(Kind || Id || ':' || Epoch || ':' || TtlMs, ',') FROM Leases)
+                || '|' || (SELECT group_concat(SessionId || Status, ',') FROM SessionCatalog);
+            """;
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+}
