@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SessionMesh.Bench;
+using SessionMesh.Client;
+using SessionMesh.Discovery;
+using SessionMesh.Sessions;
+using SessionMesh.Silo.Hosting;
+
+// Load generator: one embedded silo (real SQLite in a temp dir) and an Orleans client that talks to
+// it over the loopback gateway, as an application would. Prints a Markdown table for BENCHMARKS.md.
+var options = BenchOptions.Parse(args);
+var dataDirectory = Directory.CreateTempSubdirectory("sessionmesh-bench-").FullName;
+Console.WriteLine($"# SessionMesh bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, data {dataDirectory}");
+
+var siloBuilder = Host.CreateApplicationBuilder();
+siloBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+siloBuilder.UseOrleans(silo =>
+{
+    silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000);
+    silo.UseSessionMesh(dataDirectory);
+});
+using var siloHost = siloBuilder.Build();
+await siloHost.StartAsync();
+
+var clientBuilder = Host.CreateApplicationBuilder();
+clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+clientBuilder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort: 40000));
+clientBuilder.Services.AddSessionManager();
+using var clientHost = clientBuilder.Build();
+await clientHost.StartAsync();
+var grains = clientHost.Services.GetRequiredService<IClusterClient>();
+var sessions = clientHost.Services.GetRequiredService<SessionManager>();
+var agents = clientHost.Services.GetRequiredService<AgentMesh>();
+
+// Heartbeats vs no-op calls, same concurrency, same duration, same run.
+const int Agents = 1024;
+await Parallel.ForEachAsync(Enumerable.Range(0, Agents), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
+    await agents.RegisterAsync($"bench-agent-{i}", "bench", leaseTtl: TimeSpan.FromMinutes(10), cancellationToken: ct));
+
+await RunAsync("warm-up", options.Concurrency, TimeSpan.FromSeconds(3), i => grains.GetGrain<INoOpGrain>(i % Agents).PingAsync());
+var noop = await RunAsync("no-op grain call", options.Concurrency, options.Duration, i => grains.GetGrain<INoOpGrain>(i % Agents).PingAsync());
+var beat = await RunAsync("agent heartbeat", options.Concurrency, options.Duration, i => agents.HeartbeatAgentAsync($"bench-agent-{i % Agents}", epoch: 1));
+
+Console.WriteLine();
+Console.WriteLine($"| operation (concurrency {options.Concurrency}, {options.Duration.TotalSeconds:0} s) | ops/s | p50 ms | p99 ms |");
+Console.WriteLine("|---|---:|---:|---:|");
+Console.WriteLine(noop.Row);
+Console.WriteLine(beat.Row);
+Console.WriteLine($"\nheartbeat / no-op = {beat.PerSecond / noop.PerSecond:P0}");
+
+// Alive discovery with many tracked sessions.
+if (options.Sessions > 0)
+{
+    var spawned = 0;
+    var watch = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(Enumerable.Range(0, options.Sessions), new ParallelOptions { MaxDegreeOfParallelism = 128 }, async (i, ct) =>
+    {
+        var id = await sessions.SpawnAgentSessionAsync("BenchAgent", "discovery", new SessionContext(), cancellationToken: ct);
+        await agents.HeartbeatSessionAsync(id, ttl: TimeSpan.FromHours(1), cancellationToken: ct);
+        if (Interlocked.Increment(ref spawned) % 20_000 == 0)
+        {
+            Console.WriteLine($"  {spawned} sessions spawned and heartbeating ({watch.Elapsed.TotalSeconds:0} s)");
+        }
+    });
+    Console.WriteLine($"\n{options.Sessions} sessions spawned + first heartbeat in {watch.Elapsed.TotalSeconds:0.0} s ({options.Sessions / watch.Elapsed.TotalSeconds:0} /s, persisted)");
+
+    var latencies = new List<double>();
+    string? cursor = null;
+    for (var i = 0; i < options.DiscoverySamples; i++)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var page = await agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Limit = 100, Cursor = cursor });
+        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        cursor = page.NextCursor;
+        if (page.Sessions.Count != 100)
+        {
+            throw new InvalidOperationException($"expected a full page, got {page.Sessions.Count}");
+        }
+    }
+
+    latencies.Sort();
+    Console.WriteLine();
+    Console.WriteLine($"| alive discovery, page of 100, {options.Sessions} tracked sessions ({options.DiscoverySamples} consecutive pages) | p50 ms | p99 ms |");
+    Console.WriteLine("|---|---:|---:|");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| GET alive | {Percentile(latencies, 0.50):0.00} | {Percentile(latencies, 0.99):0.00} |"));
+}
+
+await clientHost.StopAsync();
+await siloHost.StopAsync();
+Directory.Delete(dataDirectory, recursive: true);
+
+static async Task<Result> RunAsync(string name, int concurrency, TimeSpan duration, Func<int, Task> operation)
+{
+    var stop = DateTime.UtcNow + duration;
+    var samples = new List<double>[concurrency];
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+    {
+        var mine = samples[worker] = new List<double>(100_000);
+        var i = worker;
+        while (DateTime.UtcNow < stop)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await operation(i);
+            mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            i += concurrency;
+        }
+    }));
+    var elapsed = watch.Elapsed;
+    var all = samples.SelectMany(s => s).Order().ToList();
+    return new Result(name, all.Count / elapsed.TotalSeconds, Percentile(all, 0.5), Percentile(all, 0.99));
+}
+
+static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+internal sealed record Result(string Name, double PerSecond, double P50, double P99)
+{
+    public string Row => string.Create(CultureInfo.InvariantCulture, $"| {Name} | {PerSecond:0} | {P50:0.00} | {P99:0.00} |");
+}
+
+internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sessions, int DiscoverySamples)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        string Value(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        return new BenchOptions(
+            int.Parse(Value("--concurrency", "256"), CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(double.Parse(Value("--seconds", "10"), CultureInfo.InvariantCulture)),
+            int.Parse(Value("--sessions", "100000"), CultureInfo.InvariantCulture),
+            int.Parse(Value("--pages", "200"), CultureInfo.InvariantCulture));
+    }
+}
