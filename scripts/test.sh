@@ -13,10 +13,11 @@ dotnet build SessionMesh.Orleans.sln --no-restore -c Release
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test SessionMesh.Orleans.sln --no-build -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+dotnet test SessionMesh.Orleans.sln --no-build -c Release --blame-hang-timeout 5m --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 
 # One plain summary line, summed over every test assembly.
-passed=$(grep -oE '^\s+Passed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
-failed=$(grep -oE '^\s+Failed: [0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+count() { { grep -oE "^\s+$1: [0-9]+" "$log" || true; } | awk '{s += $2} END {print s + 0}'; }
+passed=$(count Passed)
+failed=$(count Failed)
 echo "tests: $passed passed, $failed failed"
 exit "$status"
