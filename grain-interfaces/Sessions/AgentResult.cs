@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SessionMesh.Sessions;
 
 /// <summary>
@@ -5,6 +7,12 @@ namespace SessionMesh.Sessions;
 /// <see cref="SessionContext.PreviousResults"/>.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sessionmesh.agent-result")]
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(IssueAnalysisResult), "issue_analysis")]
+[JsonDerivedType(typeof(TaskDecompositionResult), "task_decomposition")]
+[JsonDerivedType(typeof(CodeGenerationResult), "code_generation")]
+[JsonDerivedType(typeof(ReviewResult), "review")]
+[JsonDerivedType(typeof(GenericResult), "generic")]
 public abstract record AgentResult;
 
 /// <summary>The result of analysing an issue.</summary>

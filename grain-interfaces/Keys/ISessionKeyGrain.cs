@@ -1,0 +1,24 @@
+namespace SessionMesh.Keys;
+
+/// <summary>One session key, keyed by its public key id. Holds only the SHA-256 hash of the secret.</summary>
+public interface ISessionKeyGrain : IGrainWithStringKey
+{
+    /// <summary>Stores a new key. Throws <see cref="Errors.InvalidInputException"/> if the id is taken.</summary>
+    Task<KeyInfo> CreateAsync(KeySpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>The key if the hash matches (compared in constant time) and it is neither expired nor revoked; otherwise null.</summary>
+    Task<KeyInfo?> VerifyAsync(byte[] secretHash, CancellationToken cancellationToken = default);
+
+    /// <summary>Revokes the key. Throws <see cref="Errors.SessionKeyNotFoundException"/> for an unknown id.</summary>
+    Task<KeyInfo> RevokeAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The list of keys (ids, scopes, expiry; never secrets). Use key 0.</summary>
+public interface IKeyDirectoryGrain : IGrainWithIntegerKey
+{
+    /// <summary>Adds or updates a key's entry (called by the key grain); long-expired keys are dropped.</summary>
+    Task RecordAsync(KeyInfo key, CancellationToken cancellationToken = default);
+
+    /// <summary>Keys that are not long expired, newest first.</summary>
+    Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken cancellationToken = default);
+}

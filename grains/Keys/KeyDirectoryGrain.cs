@@ -1,0 +1,50 @@
+using SessionMesh.Keys;
+
+namespace SessionMesh.Grains.Keys;
+
+/// <summary>What the key directory persists: the keys that are not long expired.</summary>
+[GenerateSerializer, Alias("sessionmesh.key-directory-state")]
+public sealed class KeyDirectoryState
+{
+    [Id(0)] public Dictionary<string, KeyInfo> Keys { get; set; } = [];
+}
+
+/// <summary>
+/// The key listing (ids, scopes, expiry — never secrets). Keys a day past expiry are dropped, so the
+/// list holds the keys in use, not every key ever issued.
+/// </summary>
+public sealed class KeyDirectoryGrain(
+    [PersistentState("keys", MeshStorage.Name)] IPersistentState<KeyDirectoryState> state,
+    TimeProvider clock) : Grain, IKeyDirectoryGrain
+{
+    private static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromDays(1);
+
+    public async Task RecordAsync(KeyInfo key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var cutoff = clock.GetUtcNow() - KeptAfterExpiry;
+        var previous = new Dictionary<string, KeyInfo>(state.State.Keys);
+        foreach (var expired in state.State.Keys.Values.Where(k => k.ExpiresAt < cutoff).Select(k => k.KeyId).ToList())
+        {
+            state.State.Keys.Remove(expired);
+        }
+
+        state.State.Keys[key.KeyId] = key;
+        try
+        {
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch
+        {
+            state.State.Keys = previous;
+            throw;
+        }
+    }
+
+    public Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var cutoff = clock.GetUtcNow() - KeptAfterExpiry;
+        IReadOnlyList<KeyInfo> keys = [.. state.State.Keys.Values.Where(k => k.ExpiresAt >= cutoff).OrderByDescending(k => k.CreatedAt)];
+        return Task.FromResult(keys);
+    }
+}

@@ -1,0 +1,38 @@
+using Orleans.Runtime;
+using SessionMesh.Grains.Sessions;
+
+namespace SessionMesh.Silo.Api;
+
+/// <summary>Health checks: no key needed. Ready means this silo is Active in the cluster and storage answers.</summary>
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }))
+            .WithName("Live").WithSummary("The process is up.");
+
+        app.MapGet("/health/ready", async (HttpContext http, IClusterMembershipService membership, ILocalSiloDetails silo, ISessionCatalog catalog) =>
+        {
+            var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+            if (status != SiloStatus.Active)
+            {
+                return Results.Problem(statusCode: 503, title: "Not ready", detail: $"This silo is {status} in the cluster, not Active.");
+            }
+
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                await catalog.GetStatsAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+            {
+                return Results.Problem(statusCode: 503, title: "Not ready", detail: $"Storage does not answer: {ex.GetType().Name}.");
+            }
+
+            return Results.Ok(new { status = "ready", silo = silo.SiloAddress.ToString() });
+        })
+        .WithName("Ready").WithSummary("The silo is Active in the cluster and its storage answers.");
+        return app;
+    }
+}

@@ -1,0 +1,51 @@
+using SessionMesh.Errors;
+using SessionMesh.Keys;
+using SessionMesh.Silo.Api.Auth;
+
+namespace SessionMesh.Silo.Api;
+
+/// <summary>Session keys: create (shown once), list (never secrets), revoke. Admin only.</summary>
+public static class KeysApi
+{
+    /// <summary>The longest TTL a key may have.</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(365);
+
+    public static void MapKeysApi(this RouteGroupBuilder api)
+    {
+        var keys = api.MapGroup("/keys").RequireAccess(Access.Admin);
+
+        keys.MapPost("/", async (HttpContext http, IGrainFactory grains) =>
+        {
+            var body = await JsonBody.ReadAsync<KeyRequest>(http);
+            var check = new RequestCheck();
+            var ttl = check.Required("ttl", check.Field(() => ApiInput.Seconds("ttl", body.Ttl)));
+            var scopes = check.Field(() => (body.Scopes ?? ["operator"]).Select(s => ApiInput.Enum("scopes", s, KeyScope.Operator)).ToList()) ?? [];
+            var sessionId = check.Field(() => body.SessionId is null ? (Guid?)null : ApiInput.SessionId(body.SessionId));
+            check.Field(() => body.AgentId is null ? null : Validate.Name("agent_id", body.AgentId));
+            check.Field(() => ttl > MaxTtl ? throw new InvalidInputException("ttl", $"must be at most {MaxTtl.TotalSeconds:0} seconds.") : ttl);
+            check.Field(() => scopes.Count == 0 ? throw new InvalidInputException("scopes", "must name at least one scope.") : scopes);
+            check.Field(() => scopes.SequenceEqual([KeyScope.Agent]) && body.AgentId is null && sessionId is null
+                ? throw new InvalidInputException("agent_id", "an agent-scoped key must be bound to an agent_id or a session_id.")
+                : scopes);
+            check.ThrowIfAny();
+
+            var (keyId, token, hash) = SessionKeyToken.Generate();
+            var spec = new KeySpec { SecretHash = hash, Scopes = scopes, Ttl = ttl, AgentId = body.AgentId, SessionId = sessionId };
+            var key = await grains.GetGrain<ISessionKeyGrain>(keyId).CreateAsync(spec, http.RequestAborted);
+            return TypedResults.Ok(new KeyCreated(token, ttl.TotalSeconds, key.ExpiresAt, key.KeyId, key.Scopes));
+        })
+        .WithRequestBody<KeyRequest>()
+        .WithName("CreateKey")
+        .WithSummary("Creates a session key {\"ttl\": seconds, \"scopes\": [admin|operator|agent], \"agent_id\"|\"session_id\"}; the key is shown only in this response.");
+
+        keys.MapGet("/", async (HttpContext http, IGrainFactory grains) =>
+            TypedResults.Ok(await grains.GetGrain<IKeyDirectoryGrain>(0).ListAsync(http.RequestAborted)))
+        .WithName("ListKeys")
+        .WithSummary("Keys: ids, scopes, expiry, revocation. Never secrets.");
+
+        keys.MapDelete("/{keyId}", async (HttpContext http, IGrainFactory grains, string keyId) =>
+            TypedResults.Ok(await grains.GetGrain<ISessionKeyGrain>(Validate.Name("key_id", keyId)).RevokeAsync(http.RequestAborted)))
+        .WithName("RevokeKey")
+        .WithSummary("Revokes a key: it is refused (401) from now on.");
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Diagnostics;
+using SessionMesh.Errors;
+
+namespace SessionMesh.Silo.Api;
+
+/// <summary>
+/// The one place errors become RFC 9457 problem details: each mesh error type maps to one status,
+/// bad requests keep theirs, and only a true fault is a 500.
+/// </summary>
+public sealed partial class MeshExceptionHandler(IProblemDetailsService problems, ILogger<MeshExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var (status, title, errors) = exception switch
+        {
+            RequestInvalidException invalid => (400, "Invalid request", invalid.Errors),
+            InvalidInputException input => (400, "Invalid request", new Dictionary<string, string[]> { [input.Field] = [input.Problem] }),
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
+            {
+                413 => "Request body too large",
+                415 => "Unsupported content type",
+                _ => "Malformed request",
+            }, null),
+            SessionNotFoundException => (404, "Session not found", null),
+            AgentNotFoundException => (404, "Agent not found", null),
+            SessionKeyNotFoundException => (404, "Session key not found", null),
+            InvalidTransitionException => (409, "Invalid transition", null),
+            SessionAlreadyExistsException => (409, "Session already exists", null),
+            StaleEpochException => (409, "Stale epoch", null),
+            Auth.ForbiddenException => (403, "Forbidden", null),
+            _ => (500, "Internal error", (IReadOnlyDictionary<string, string[]>?)null),
+        };
+
+        if (status == 500)
+        {
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = status;
+        var details = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = status == 500 ? "The request could not be completed." : exception.Message,
+        };
+        if (errors is not null)
+        {
+            details.Extensions["errors"] = errors;
+        }
+
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}.")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, PathString path);
+}

@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using SessionMesh.Silo.Hosting;
+
+namespace SessionMesh.Tests.Http;
+
+/// <summary>
+/// A real SessionMesh silo — the same host `dotnet run --project silo` starts — listening on free
+/// loopback ports with its own data directory, driven over real HTTP.
+/// </summary>
+public sealed class HttpSilo : IAsyncDisposable
+{
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
+
+    private readonly WebApplication _app;
+
+    private HttpSilo(WebApplication app, string baseUrl, string dataDirectory)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        DataDirectory = dataDirectory;
+        Http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        Admin = Client(AdminKey);
+    }
+
+    public string BaseUrl { get; }
+
+    public string DataDirectory { get; }
+
+    /// <summary>No key.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The configured admin key.</summary>
+    public HttpClient Admin { get; }
+
+    public static async Task<HttpSilo> StartAsync(bool configureAdminKey = true)
+    {
+        var directory = Directory.CreateTempSubdirectory("sessionmesh-http-").FullName;
+        var url = $"http://127.0.0.1:{FreePort()}";
+        List<string> args =
+        [
+            $"--SessionMesh:DataDirectory={directory}",
+            $"--SessionMesh:HttpUrl={url}",
+            $"--SessionMesh:SiloPort={FreePort()}",
+            $"--SessionMesh:GatewayPort={FreePort()}",
+            "--Logging:LogLevel:Default=Warning",
+        ];
+        if (configureAdminKey)
+        {
+            args.Add($"--SessionMesh:AdminKey={AdminKey}");
+        }
+
+        var app = SiloApp.Create([.. args]);
+        await app.StartAsync();
+        return new HttpSilo(app, url, directory);
+    }
+
+    public HttpClient Client(string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Creates a key through the API and returns it.</summary>
+    public async Task<string> CreateKeyAsync(string body = """{"ttl": 3600}""")
+    {
+        using var response = await Admin.PostAsync("/api/session-mesh/keys", Json(body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await ReadAsync(response)).GetProperty("session_key").GetString()!;
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem with this status and returns it.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Admin.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One HTTP silo shared by a test collection.</summary>
+public sealed class HttpSiloFixture : IAsyncLifetime
+{
+    private HttpSilo? _silo;
+
+    public HttpSilo Silo => _silo ?? throw new InvalidOperationException("not started");
+
+    public async Task InitializeAsync() => _silo = await HttpSilo.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class HttpSiloCollection : ICollectionFixture<HttpSiloFixture>
+{
+    public const string Name = "http silo";
+}
