@@ -29,6 +29,9 @@ public sealed record KeyInfo
 
     /// <summary>The session an agent-scoped key is bound to.</summary>
     [Id(6)] public Guid? SessionId { get; init; }
+
+    /// <summary>An optional name, e.g. to make creating "the CI key" idempotent.</summary>
+    [Id(7)] public string? Label { get; init; }
 }
 
 /// <summary>What a new key is created with; the secret itself never reaches a grain, only its hash.</summary>
@@ -40,4 +43,5 @@ public sealed record KeySpec
     [Id(2)] public required TimeSpan Ttl { get; init; }
     [Id(3)] public string? AgentId { get; init; }
     [Id(4)] public Guid? SessionId { get; init; }
+    [Id(5)] public string? Label { get; init; }
 }

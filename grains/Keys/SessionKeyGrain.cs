@@ -44,6 +44,7 @@ public sealed class SessionKeyGrain(
             ExpiresAt = now + spec.Ttl,
             AgentId = spec.AgentId,
             SessionId = spec.SessionId,
+            Label = spec.Label,
         };
         state.State = new SessionKeyState { Key = key, SecretHash = spec.SecretHash };
         try

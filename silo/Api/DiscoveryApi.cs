@@ -1,6 +1,7 @@
 using SessionMesh.Discovery;
 using SessionMesh.Registry;
 using SessionMesh.Silo.Api.Auth;
+using SessionMesh.Topology;
 
 namespace SessionMesh.Silo.Api;
 
@@ -34,6 +35,11 @@ public static class DiscoveryApi
                 specialization, ApiInput.Enum("filter", filter, AgentFilter.Any), after, ApiInput.Limit(limit), http.RequestAborted)))
         .WithName("FindAgents")
         .WithSummary("Agents of a specialization (filter any, alive or idle), ordered by id.");
+
+        api.MapGet("/events", async (HttpContext http, IGrainFactory grains, string? after) =>
+            TypedResults.Ok(await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", after, 0), http.RequestAborted)))
+        .WithName("RecentEvents")
+        .WithSummary("Recent topology events after a sequence number (?after=N), oldest first; a bounded window.");
 
         api.MapGet("/stats", async (HttpContext http, IGrainFactory grains) =>
             TypedResults.Ok(await grains.GetGrain<IDiscoveryGrain>(0).GetStatsAsync(http.RequestAborted)))

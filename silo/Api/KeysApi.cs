@@ -22,6 +22,7 @@ public static class KeysApi
             var scopes = check.Field(() => (body.Scopes ?? ["operator"]).Select(s => ApiInput.Enum("scopes", s, KeyScope.Operator)).ToList()) ?? [];
             var sessionId = check.Field(() => body.SessionId is null ? (Guid?)null : ApiInput.SessionId(body.SessionId));
             check.Field(() => body.AgentId is null ? null : Validate.Name("agent_id", body.AgentId));
+            check.Field(() => body.Label is null ? null : Validate.Name("label", body.Label));
             check.Field(() => ttl > MaxTtl ? throw new InvalidInputException("ttl", $"must be at most {MaxTtl.TotalSeconds:0} seconds.") : ttl);
             check.Field(() => scopes.Count == 0 ? throw new InvalidInputException("scopes", "must name at least one scope.") : scopes);
             check.Field(() => scopes.SequenceEqual([KeyScope.Agent]) && body.AgentId is null && sessionId is null
@@ -30,9 +31,9 @@ public static class KeysApi
             check.ThrowIfAny();
 
             var (keyId, token, hash) = SessionKeyToken.Generate();
-            var spec = new KeySpec { SecretHash = hash, Scopes = scopes, Ttl = ttl, AgentId = body.AgentId, SessionId = sessionId };
+            var spec = new KeySpec { SecretHash = hash, Scopes = scopes, Ttl = ttl, AgentId = body.AgentId, SessionId = sessionId, Label = body.Label };
             var key = await grains.GetGrain<ISessionKeyGrain>(keyId).CreateAsync(spec, http.RequestAborted);
-            return TypedResults.Ok(new KeyCreated(token, ttl.TotalSeconds, key.ExpiresAt, key.KeyId, key.Scopes));
+            return TypedResults.Ok(new KeyCreated(token, ttl.TotalSeconds, key.ExpiresAt, key.KeyId, key.Scopes, key.Label));
         })
         .WithRequestBody<KeyRequest>()
         .WithName("CreateKey")

@@ -12,7 +12,7 @@ public sealed record RegistryRequest(string? Specialization, string? AgentId, st
 public sealed record SteerRequest(string? AgentId, string? Direction, string? Message);
 
 /// <summary>POST /keys — the skill's {"ttl"}; scopes default to operator.</summary>
-public sealed record KeyRequest(double? Ttl, IReadOnlyList<string>? Scopes, string? AgentId, string? SessionId);
+public sealed record KeyRequest(double? Ttl, IReadOnlyList<string>? Scopes, string? AgentId, string? SessionId, string? Label);
 
 /// <summary>POST /sessions. A client-chosen session_id makes retries safe (same body → same session).</summary>
 public sealed record SpawnRequest(string? SessionId, string? AgentName, string? Purpose, SessionContext? Context, string? AgentId, double? LeaseTtl);
@@ -33,4 +33,4 @@ public sealed record SessionHeartbeatRequest(long? AgentEpoch, double? Ttl);
 public sealed record AcknowledgeRequest(long? Epoch, long? Sequence);
 
 /// <summary>POST /keys response: the only time the key itself is shown.</summary>
-public sealed record KeyCreated(string SessionKey, double Ttl, DateTimeOffset ExpiresAt, string KeyId, IReadOnlyList<Keys.KeyScope> Scopes);
+public sealed record KeyCreated(string SessionKey, double Ttl, DateTimeOffset ExpiresAt, string KeyId, IReadOnlyList<Keys.KeyScope> Scopes, string? Label);

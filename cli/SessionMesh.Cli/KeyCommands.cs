@@ -1,0 +1,61 @@
+using System.CommandLine;
+using static SessionMesh.Cli.CommandBuilder;
+
+namespace SessionMesh.Cli;
+
+/// <summary>keys create | list | revoke (admin key needed).</summary>
+public static class KeyCommands
+{
+    public static void AddTo(RootCommand root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var ttl = new Option<double>("--ttl") { Description = "Lifetime in seconds.", Required = true };
+        var scopes = new Option<string[]>("--scope") { Description = "admin, operator (default) or agent; repeatable.", AllowMultipleArgumentsPerToken = true };
+        scopes.AcceptOnlyFromAmong("admin", "operator", "agent");
+        var agent = Optional<string>("--agent-id", "Bind an agent-scoped key to this agent.");
+        var session = Optional<string>("--session-id", "Bind an agent-scoped key to this session.");
+        var label = Optional<string>("--label", "A name for the key.");
+        var create = Create("create", """
+            Create a session key; it is printed once and never again.
+              session-mesh keys create --ttl 3600
+              session-mesh keys create --ttl 600 --scope agent --agent-id 123
+            """, ttl, scopes, agent, session, label).Runs(async (parse, ct) =>
+        {
+            using var http = Globals.Http(parse);
+            var requested = parse.GetValue(scopes);
+            var body = new
+            {
+                ttl = parse.GetValue(ttl),
+                scopes = requested is { Length: > 0 } ? requested : null,
+                agent_id = parse.GetValue(agent),
+                session_id = parse.GetValue(session),
+                label = parse.GetValue(label),
+            };
+            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Post, "api/session-mesh/keys", body, safeToRepeat: false, ct), Output.Fields);
+            return ExitCodes.Ok;
+        });
+
+        var list = Create("list", "List keys: ids, scopes, expiry (never secrets).\n  session-mesh keys list").Runs(async (parse, ct) =>
+        {
+            using var http = Globals.Http(parse);
+            Globals.Out(parse).Write(await http.GetAsync("api/session-mesh/keys", ct), keys => Output.Rows(keys.EnumerateArray(),
+                ("key id", k => Output.Field(k, "key_id")),
+                ("label", k => Output.Field(k, "label")),
+                ("scopes", k => Output.Field(k, "scopes")),
+                ("expires", k => Output.Field(k, "expires_at")),
+                ("revoked", k => Output.Field(k, "revoked")),
+                ("bound to", k => Output.Field(k, "agent_id") + Output.Field(k, "session_id"))));
+            return ExitCodes.Ok;
+        });
+
+        var keyId = Required("--key-id", "The key's id.");
+        var revoke = Create("revoke", "Revoke a key.\n  session-mesh keys revoke --key-id 0f3a…", keyId).Runs(async (parse, ct) =>
+        {
+            using var http = Globals.Http(parse);
+            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Delete, $"api/session-mesh/keys/{Uri.EscapeDataString(parse.GetValue(keyId)!)}", null, safeToRepeat: true, ct), Output.Fields);
+            return ExitCodes.Ok;
+        });
+
+        root.Subcommands.Add(Create("keys", "Session keys: create, list, revoke.", create, list, revoke));
+    }
+}
