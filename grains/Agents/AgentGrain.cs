@@ -416,17 +416,17 @@ public sealed partial class AgentGrain(
 
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteOrRevertAsync(
+                () =>
+                {
+                    state.State.Agent = previous;
+                    state.State.Directives = previousDirectives;
+                },
+                CancellationToken.None);
         }
-        catch (Exception ex)
+        catch (InconsistentStateException)
         {
-            state.State.Agent = previous;
-            state.State.Directives = previousDirectives;
-            if (ex is InconsistentStateException)
-            {
-                DeactivateOnIdle();
-            }
-
+            DeactivateOnIdle();
             throw;
         }
 

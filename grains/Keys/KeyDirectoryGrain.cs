@@ -30,15 +30,7 @@ public sealed class KeyDirectoryGrain(
         }
 
         state.State.Keys[key.KeyId] = key;
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            state.State.Keys = previous;
-            throw;
-        }
+        await state.WriteOrRevertAsync(() => state.State.Keys = previous, cancellationToken);
     }
 
     public Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken cancellationToken = default)

@@ -47,15 +47,7 @@ public sealed class SessionKeyGrain(
             Label = spec.Label,
         };
         state.State = new SessionKeyState { Key = key, SecretHash = spec.SecretHash };
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            state.State = new SessionKeyState();
-            throw;
-        }
+        await state.WriteOrRevertAsync(() => state.State = new SessionKeyState(), cancellationToken);
 
         await GrainFactory.GetGrain<IKeyDirectoryGrain>(0).RecordAsync(key, cancellationToken);
         return key;
@@ -80,15 +72,7 @@ public sealed class SessionKeyGrain(
         }
 
         state.State.Key = key with { Revoked = true };
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            state.State.Key = key;
-            throw;
-        }
+        await state.WriteOrRevertAsync(() => state.State.Key = key, cancellationToken);
 
         await GrainFactory.GetGrain<IKeyDirectoryGrain>(0).RecordAsync(state.State.Key, cancellationToken);
         return state.State.Key;

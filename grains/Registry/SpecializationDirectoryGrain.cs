@@ -30,23 +30,19 @@ public sealed class SpecializationDirectoryGrain(
             state.State.Counts[specialization] = agents;
         }
 
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch
-        {
-            if (had)
+        await state.WriteOrRevertAsync(
+            () =>
             {
-                state.State.Counts[specialization] = previous;
-            }
-            else
-            {
-                state.State.Counts.Remove(specialization);
-            }
-
-            throw;
-        }
+                if (had)
+                {
+                    state.State.Counts[specialization] = previous;
+                }
+                else
+                {
+                    state.State.Counts.Remove(specialization);
+                }
+            },
+            cancellationToken);
     }
 
     public Task<IReadOnlyList<SpecializationCount>> ListAsync(CancellationToken cancellationToken = default)

@@ -25,7 +25,7 @@ public sealed class SpecializationGrain(
         }
 
         state.State.Agents[agentId] = status;
-        await WriteOrRevertAsync(() =>
+        await state.WriteOrRevertAsync(() =>
         {
             if (isNew)
             {
@@ -35,7 +35,7 @@ public sealed class SpecializationGrain(
             {
                 state.State.Agents[agentId] = known;
             }
-        });
+        }, cancellationToken);
 
         if (isNew)
         {
@@ -50,7 +50,7 @@ public sealed class SpecializationGrain(
             return;
         }
 
-        await WriteOrRevertAsync(() => state.State.Agents[agentId] = known);
+        await state.WriteOrRevertAsync(() => state.State.Agents[agentId] = known, cancellationToken);
         await ReportCountAsync(cancellationToken);
     }
 
@@ -71,17 +71,4 @@ public sealed class SpecializationGrain(
 
     private Task ReportCountAsync(CancellationToken cancellationToken) =>
         GrainFactory.GetGrain<ISpecializationDirectoryGrain>(0).SetCountAsync(this.GetPrimaryKeyString(), state.State.Agents.Count, cancellationToken);
-
-    private async Task WriteOrRevertAsync(Action revert)
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            revert();
-            throw;
-        }
-    }
 }

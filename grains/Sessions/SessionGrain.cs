@@ -300,17 +300,12 @@ public sealed partial class SessionGrain(
         state.State.Session = next;
         try
         {
-            await state.WriteStateAsync();
+            await state.WriteOrRevertAsync(() => state.State.Session = previous, CancellationToken.None);
         }
-        catch (Exception ex)
+        catch (InconsistentStateException)
         {
-            state.State.Session = previous;
-            if (ex is InconsistentStateException)
-            {
-                // Someone else wrote this session's state: reload it on the next call.
-                DeactivateOnIdle();
-            }
-
+            // Someone else wrote this session's state: reload it on the next call.
+            DeactivateOnIdle();
             throw;
         }
 

@@ -49,9 +49,12 @@ public sealed class MeshCluster : IAsyncDisposable
     }
 
     /// <summary>Runs SQL straight against the cluster's database (fault injection, inspection).</summary>
-    public async Task ExecuteSqlAsync(string sql)
+    public Task ExecuteSqlAsync(string sql) => ExecuteSqlAsync(DataDirectory, sql);
+
+    /// <summary>Runs SQL straight against the database in a data directory.</summary>
+    public static async Task ExecuteSqlAsync(string dataDirectory, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False;Default Timeout=30");
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, EmbeddedStorageExtensions.DatabaseFileName)};Pooling=False;Default Timeout=30");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -64,7 +64,7 @@ public sealed class DurabilityTests
         }
 
         // Simulate a crash after the state write but before the catalog write.
-        await ExecuteAsync(directory, "DELETE FROM SessionCatalog;");
+        await MeshCluster.ExecuteSqlAsync(directory, "DELETE FROM SessionCatalog;");
 
         await using var second = await MeshCluster.StartAsync(directory);
         Assert.Equal(new SessionStats(0, 0, 0, 0, 0), await second.Sessions.GetStatsAsync());
@@ -124,14 +124,5 @@ public sealed class DurabilityTests
 
         var child = await mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review));
         Assert.Equal([child], (await mesh.Sessions.GetSessionAsync(parentId)).ChildSessions);
-    }
-
-    private static async Task ExecuteAsync(string directory, string sql)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "sessionmesh.db")};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }
