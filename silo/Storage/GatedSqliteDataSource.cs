@@ -39,22 +39,6 @@ public sealed partial class GatedSqliteDataSource : DbDataSource
 
     protected override DbConnection CreateDbConnection() => CreateConnection();
 
-    /// <summary>A new, open connection.</summary>
-    public async Task<GatedSqliteConnection> OpenGatedAsync(CancellationToken cancellationToken)
-    {
-        var connection = CreateConnection();
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -129,7 +113,7 @@ public sealed class GatedSqliteConnection(string connectionString, SqliteWriteGa
         }
     }
 
-    internal async Task EnterGateAsync(CancellationToken cancellationToken) =>
+    public async Task EnterGateAsync(CancellationToken cancellationToken) =>
         _lease ??= await gate.EnterAsync(cancellationToken);
 
     internal void EnterGate() => _lease ??= gate.Enter();

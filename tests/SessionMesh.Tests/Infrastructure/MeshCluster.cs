@@ -31,7 +31,7 @@ public sealed class MeshCluster : IAsyncDisposable
 
     public SessionManager Sessions { get; }
 
-    public string DatabasePath => Path.Combine(DataDirectory, EmbeddedStorageExtensions.DatabaseFileName);
+    public string DatabasePath => Path.Combine(DataDirectory, MeshStorageExtensions.DatabaseFileName);
 
     public static string NewDataDirectory() =>
         Directory.CreateTempSubdirectory("sessionmesh-test-").FullName;
@@ -54,7 +54,7 @@ public sealed class MeshCluster : IAsyncDisposable
     /// <summary>Runs SQL straight against the database in a data directory.</summary>
     public static async Task ExecuteSqlAsync(string dataDirectory, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, EmbeddedStorageExtensions.DatabaseFileName)};Pooling=False;Default Timeout=30");
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, MeshStorageExtensions.DatabaseFileName)};Pooling=False;Default Timeout=30");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -1,0 +1,92 @@
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Orleans.Serialization;
+using Orleans.Storage;
+using SessionMesh.Grains;
+using SessionMesh.Grains.Liveness;
+using SessionMesh.Grains.Sessions;
+using SessionMesh.Silo.Storage;
+
+namespace SessionMesh.Silo.Hosting;
+
+/// <summary>
+/// Wires a database into a silo: grain state, reminders, the session catalog, leases and counters —
+/// SQLite for the embedded silo, PostgreSQL (plus clustering) for many silos. The schema is applied
+/// before any provider reads its queries.
+/// </summary>
+public static class MeshStorageExtensions
+{
+    /// <summary>The providers' invariant name for Microsoft.Data.Sqlite (not "Microsoft.Data.Sqlite").</summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+
+    public const string PostgresInvariant = "Npgsql";
+
+    /// <summary>The database file inside the data directory.</summary>
+    public const string DatabaseFileName = "sessionmesh.db";
+
+    /// <summary>Stores everything in <c>{dataDirectory}/sessionmesh.db</c>, created and migrated at start.</summary>
+    public static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var directory = Path.GetFullPath(dataDirectory);
+        Directory.CreateDirectory(directory);
+        return silo.UseSqlStorage(new GatedSqliteDataSource(Path.Combine(directory, DatabaseFileName)), SqlDialect.Sqlite, SqliteInvariant);
+    }
+
+    /// <summary>Stores everything in PostgreSQL and uses it for cluster membership, so any number of silos share it.</summary>
+    public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = PostgresInvariant;
+            o.DataSource = dataSource;
+        });
+        return silo.UseSqlStorage(dataSource, SqlDialect.Postgres, PostgresInvariant);
+    }
+
+    private static ISiloBuilder UseSqlStorage(this ISiloBuilder silo, DbDataSource dataSource, SqlDialect dialect, string invariant)
+    {
+        silo.Services.AddSingleton(dataSource);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+            new SchemaParticipant(dataSource, dialect, sp.GetRequiredService<ILogger<SchemaParticipant>>()));
+        silo.Services.AddSingleton<ISessionCatalog>(new SqlSessionCatalog(dataSource));
+        silo.Services.AddSingleton<ILeaseStore>(new SqlLeaseStore(dataSource));
+        silo.Services.AddSingleton<IMeshCounters>(new SqlMeshCounters(dataSource));
+
+        foreach (var name in new[] { MeshStorage.Name, MeshSiloExtensions.PubSubStore })
+        {
+            silo.AddAdoNetGrainStorage(name, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+                options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.Invariant = invariant;
+                    o.DataSource = dataSource;
+                    // Orleans' own version-tolerant binary format: [Id]-numbered fields, polymorphic results.
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+        }
+
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = invariant;
+            o.DataSource = dataSource;
+        });
+        return silo;
+    }
+
+    /// <summary>Applies the schema first thing in the silo's lifecycle.</summary>
+    private sealed class SchemaParticipant(DbDataSource dataSource, SqlDialect dialect, ILogger<SchemaParticipant> logger) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(SchemaParticipant), ServiceLifecycleStage.First, async ct =>
+            {
+                await SchemaMigrator.ApplyAsync(dataSource, dialect, logger, ct);
+                logger.LogInformation("SessionMesh data: {Dialect} at {Location}", dialect,
+                    dataSource is GatedSqliteDataSource sqlite ? sqlite.DatabasePath : new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Password = null }.ToString());
+            });
+    }
+}

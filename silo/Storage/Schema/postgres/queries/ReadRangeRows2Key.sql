@@ -1,0 +1,2 @@
+SELECT GrainId, ReminderName, StartTime, Period, Version FROM OrleansRemindersTable
+WHERE ServiceId = @ServiceId AND (GrainHash > @BeginHash OR GrainHash <= @EndHash);
