@@ -20,15 +20,26 @@ public static class SiloApp
         builder.WebHost.UseUrls(mesh.HttpUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
+        mesh.PostgresConnectionString ??= builder.Configuration["SESSION_MESH_POSTGRES"];
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(mesh.SiloPort, mesh.GatewayPort);
             silo.Configure<ClusterOptions>(o =>
             {
-                o.ClusterId = "sessionmesh";
-                o.ServiceId = "sessionmesh";
+                o.ClusterId = mesh.ClusterId;
+                o.ServiceId = mesh.ServiceId;
             });
-            silo.UseSessionMesh(mesh.DataDirectory);
+            if (string.IsNullOrWhiteSpace(mesh.PostgresConnectionString))
+            {
+                silo.UseLocalhostClustering(mesh.SiloPort, mesh.GatewayPort);
+                silo.UseSessionMesh(mesh.DataDirectory);
+            }
+            else
+            {
+                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(mesh.AdvertisedAddress), mesh.SiloPort, mesh.GatewayPort, listenOnAnyHostAddress: false);
+                silo.UseSessionMesh(mesh.DataDirectory, mesh.PostgresConnectionString);
+                silo.UseFastFailover();
+            }
+
             silo.AddDashboard();
         });
 
@@ -52,8 +63,9 @@ public static class SiloApp
         app.MapOrleansDashboard(routePrefix: "/dashboard");
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "SessionMesh silo is up. API: {HttpUrl}/api/session-mesh (reference: {HttpUrl}/api-reference, OpenAPI: {HttpUrl}/openapi/v1.json, dashboard: {HttpUrl}/dashboard). Orleans gateway: 127.0.0.1:{GatewayPort}. Data: {DataDirectory}. Ctrl-C stops it.",
-            mesh.HttpUrl, mesh.HttpUrl, mesh.HttpUrl, mesh.HttpUrl, mesh.GatewayPort, Path.GetFullPath(mesh.DataDirectory)));
+            "SessionMesh silo is up. API: {HttpUrl}/api/session-mesh (reference: {HttpUrl}/api-reference, OpenAPI: {HttpUrl}/openapi/v1.json, dashboard: {HttpUrl}/dashboard). Orleans gateway: {Address}:{GatewayPort}. Data: {Data}. Ctrl-C stops it.",
+            mesh.HttpUrl, mesh.HttpUrl, mesh.HttpUrl, mesh.HttpUrl, mesh.AdvertisedAddress, mesh.GatewayPort,
+            string.IsNullOrWhiteSpace(mesh.PostgresConnectionString) ? Path.GetFullPath(mesh.DataDirectory) : "PostgreSQL (cluster " + mesh.ClusterId + ")"));
         return app;
     }
 }

@@ -30,21 +30,21 @@ SELECT Status, SUM(Count)::bigint AS Count FROM SessionCounterShards GROUP BY St
 
 CREATE FUNCTION session_catalog_count() RETURNS trigger AS $$
 DECLARE
-    shard integer;
+    slot integer;
 BEGIN
     IF TG_OP = 'DELETE' THEN
-        shard := abs(hashtext(OLD.SessionId)) % 16;
-        UPDATE SessionCounterShards SET Count = Count - 1 WHERE Status = OLD.Status AND Shard = shard;
+        slot := abs(hashtext(OLD.SessionId)) % 16;
+        UPDATE SessionCounterShards SET Count = Count - 1 WHERE Status = OLD.Status AND Shard = slot;
         RETURN OLD;
     END IF;
-    shard := abs(hashtext(NEW.SessionId)) % 16;
+    slot := abs(hashtext(NEW.SessionId)) % 16;
     IF TG_OP = 'UPDATE' THEN
         IF OLD.Status = NEW.Status THEN
             RETURN NEW;
         END IF;
-        UPDATE SessionCounterShards SET Count = Count - 1 WHERE Status = OLD.Status AND Shard = shard;
+        UPDATE SessionCounterShards SET Count = Count - 1 WHERE Status = OLD.Status AND Shard = slot;
     END IF;
-    UPDATE SessionCounterShards SET Count = Count + 1 WHERE Status = NEW.Status AND Shard = shard;
+    UPDATE SessionCounterShards SET Count = Count + 1 WHERE Status = NEW.Status AND Shard = slot;
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql;
