@@ -29,6 +29,7 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             SessionAlreadyExistsException => (409, "Session already exists", null),
             StaleEpochException => (409, "Stale epoch", null),
             Auth.ForbiddenException => (403, "Forbidden", null),
+            _ when IsUnavailable(exception) => (503, "Storage unavailable", null),
             _ => (500, "Internal error", (IReadOnlyDictionary<string, string[]>?)null),
         };
 
@@ -38,11 +39,21 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == 503)
+        {
+            httpContext.Response.Headers.RetryAfter = "2";
+        }
+
         var details = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Status = status,
             Title = title,
-            Detail = status == 500 ? "The request could not be completed." : exception.Message,
+            Detail = status switch
+            {
+                500 => "The request could not be completed.",
+                503 => "The database or a silo did not answer in time. Retry shortly; a read shows whether the change took effect.",
+                _ => exception.Message,
+            },
         };
         if (errors is not null)
         {
@@ -50,6 +61,20 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
         }
 
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
+    }
+
+    /// <summary>The database or the cluster did not answer: a transient state, not a fault of the request.</summary>
+    private static bool IsUnavailable(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException or TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}.")]
