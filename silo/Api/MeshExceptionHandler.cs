@@ -72,6 +72,15 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             {
                 return true;
             }
+
+            // A database error raised on another silo arrives as a fallback carrying its type's name.
+            if (e is Orleans.Serialization.UnavailableExceptionFallbackException fallback
+                && (fallback.ExceptionType?.Contains("Npgsql", StringComparison.Ordinal) == true
+                    || fallback.ExceptionType?.Contains("Sqlite", StringComparison.OrdinalIgnoreCase) == true
+                    || fallback.ExceptionType?.Contains("Socket", StringComparison.Ordinal) == true))
+            {
+                return true;
+            }
         }
 
         return false;

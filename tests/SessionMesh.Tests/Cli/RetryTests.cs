@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -50,7 +48,7 @@ public sealed class RetryTests
     [Fact]
     public async Task A_refused_connection_is_retried_with_backoff_then_reported()
     {
-        var port = FlakyServer.FreePort();
+        var port = SessionMesh.Tests.Http.HttpSiloPorts.Free();
         var result = await CliRunner.RunAsync($"http://127.0.0.1:{port}", "any-key", "steer", "--agent-id", "1", "--direction", "up", "--verbose");
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("connection refused", result.Stderr, StringComparison.Ordinal);
@@ -75,7 +73,7 @@ public sealed class RetryTests
 
         public static async Task<FlakyServer> StartAsync(int failures, int failureStatus)
         {
-            var url = $"http://127.0.0.1:{FreePort()}";
+            var url = $"http://127.0.0.1:{SessionMesh.Tests.Http.HttpSiloPorts.Free()}";
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(url);
             builder.Logging.ClearProviders();
@@ -95,13 +93,6 @@ public sealed class RetryTests
             });
             await app.StartAsync();
             return server;
-        }
-
-        public static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         public async ValueTask DisposeAsync()

@@ -104,7 +104,13 @@ public sealed class HttpSilo : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static int FreePort()
+    private static int FreePort() => HttpSiloPorts.Free();
+}
+
+/// <summary>Free loopback ports for the servers the tests start.</summary>
+public static class HttpSiloPorts
+{
+    public static int Free()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

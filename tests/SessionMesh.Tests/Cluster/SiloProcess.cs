@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using SessionMesh.Tests.Http;
+
+namespace SessionMesh.Tests.Cluster;
+
+/// <summary>One real silo process (the built SessionMesh.Silo) in cluster mode on loopback ports.</summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private SiloProcess(Process process, string url)
+    {
+        _process = process;
+        Url = url;
+        Http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", HttpSilo.AdminKey);
+    }
+
+    public string Url { get; }
+
+    /// <summary>An admin client for this silo's API.</summary>
+    public HttpClient Http { get; }
+
+    public static async Task<SiloProcess> StartAsync(string connectionString, string clusterId)
+    {
+        var url = $"http://127.0.0.1:{HttpSiloPorts.Free()}";
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SessionMesh.Silo.dll"));
+        foreach (var arg in new[]
+        {
+            $"--SessionMesh:HttpUrl={url}",
+            $"--SessionMesh:SiloPort={HttpSiloPorts.Free()}",
+            $"--SessionMesh:GatewayPort={HttpSiloPorts.Free()}",
+            $"--SessionMesh:ClusterId={clusterId}",
+            $"--SessionMesh:ServiceId={clusterId}",
+            $"--SessionMesh:AdminKey={HttpSilo.AdminKey}",
+            "--Logging:LogLevel:Default=Warning",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["SESSION_MESH_POSTGRES"] = connectionString;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var silo = new SiloProcess(process, url);
+        await silo.WaitReadyAsync();
+        return silo;
+    }
+
+    /// <summary>Waits until /health/ready answers 200 (bounded).</summary>
+    public async Task WaitReadyAsync()
+    {
+        var until = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < until)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"silo {Url} exited with {_process.ExitCode}");
+            }
+
+            try
+            {
+                using var response = await Http.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"silo {Url} did not become ready");
+    }
+
+    /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM: a clean stop.</summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        if (!await Task.Run(() => _process.WaitForExit(TimeSpan.FromSeconds(30))))
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Http.Dispose();
+        _process.Dispose();
+    }
+}
