@@ -29,6 +29,7 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             SessionAlreadyExistsException => (409, "Session already exists", null),
             StaleEpochException => (409, "Stale epoch", null),
             Auth.ForbiddenException => (403, "Forbidden", null),
+            StorageUnavailableException => (503, "Storage unavailable", null),
             _ when IsUnavailable(exception) => (503, "Storage unavailable", null),
             _ => (500, "Internal error", (IReadOnlyDictionary<string, string[]>?)null),
         };
@@ -68,19 +69,11 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is System.Data.Common.DbException or TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
+            if (e is StorageUnavailableException or System.Data.Common.DbException or TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
             {
                 return true;
             }
 
-            // A database error raised on another silo arrives as a fallback carrying its type's name.
-            if (e is Orleans.Serialization.UnavailableExceptionFallbackException fallback
-                && (fallback.ExceptionType?.Contains("Npgsql", StringComparison.Ordinal) == true
-                    || fallback.ExceptionType?.Contains("Sqlite", StringComparison.OrdinalIgnoreCase) == true
-                    || fallback.ExceptionType?.Contains("Socket", StringComparison.Ordinal) == true))
-            {
-                return true;
-            }
         }
 
         return false;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using SessionMesh.Grains;
 using SessionMesh.Grains.Liveness;
 using SessionMesh.Topology;
 
@@ -28,6 +29,7 @@ public static class MeshSiloExtensions
         }
 
         silo.AddMemoryStreams(TopologyStream.Provider);
+        silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddHostedService<LivenessKeeper>();
         return silo;

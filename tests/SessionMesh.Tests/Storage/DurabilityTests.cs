@@ -84,7 +84,7 @@ public sealed class DurabilityTests
             CREATE TRIGGER test_refuse_new_state BEFORE INSERT ON OrleansStorage
             BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END;
             """);
-        await Assert.ThrowsAnyAsync<Exception>(() => mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review)));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review)));
         await mesh.ExecuteSqlAsync("DROP TRIGGER test_refuse_new_state;");
 
         var parent = await mesh.Sessions.GetSessionAsync(parentId);
@@ -112,7 +112,7 @@ public sealed class DurabilityTests
             WHEN OLD.GrainIdN0 = {BitConverter.ToInt64(key, 0)} AND OLD.GrainIdN1 = {BitConverter.ToInt64(key, 8)}
             BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
             """);
-        await Assert.ThrowsAnyAsync<Exception>(() => mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review)));
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review)));
         await mesh.ExecuteSqlAsync("DROP TRIGGER test_refuse_parent_update;");
 
         var parent = await mesh.Sessions.GetSessionAsync(parentId);
