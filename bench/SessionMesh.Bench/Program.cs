@@ -12,6 +12,12 @@ using SessionMesh.Silo.Hosting;
 // Load generator: one embedded silo (real SQLite in a temp dir) and an Orleans client that talks to
 // it over the loopback gateway, as an application would. Prints a Markdown table for BENCHMARKS.md.
 var options = BenchOptions.Parse(args);
+if (options.Postgres is { } postgres)
+{
+    await ClusterBench.RunAsync(postgres, options.Concurrency, options.Duration);
+    return;
+}
+
 var dataDirectory = Directory.CreateTempSubdirectory("sessionmesh-bench-").FullName;
 Console.WriteLine($"# SessionMesh bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, data {dataDirectory}");
 
@@ -40,9 +46,9 @@ const int Agents = 1024;
 await Parallel.ForEachAsync(Enumerable.Range(0, Agents), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
     await agents.RegisterAsync($"bench-agent-{i}", "bench", leaseTtl: TimeSpan.FromMinutes(10), cancellationToken: ct));
 
-await RunAsync("warm-up", options.Concurrency, TimeSpan.FromSeconds(3), i => grains.GetGrain<INoOpGrain>(i % Agents).PingAsync());
-var noop = await RunAsync("no-op grain call", options.Concurrency, options.Duration, i => grains.GetGrain<INoOpGrain>(i % Agents).PingAsync());
-var beat = await RunAsync("agent heartbeat", options.Concurrency, options.Duration, i => agents.HeartbeatAgentAsync($"bench-agent-{i % Agents}", epoch: 1));
+await Load.RunAsync("warm-up", options.Concurrency, TimeSpan.FromSeconds(3), i => grains.GetGrain<INoOpGrain>(i % Agents).PingAsync());
+var noop = await Load.RunAsync("no-op grain call", options.Concurrency, options.Duration, i => grains.GetGrain<INoOpGrain>(i % Agents).PingAsync());
+var beat = await Load.RunAsync("agent heartbeat", options.Concurrency, options.Duration, i => agents.HeartbeatAgentAsync($"bench-agent-{i % Agents}", epoch: 1));
 
 Console.WriteLine();
 Console.WriteLine($"| operation (concurrency {options.Concurrency}, {options.Duration.TotalSeconds:0} s) | ops/s | p50 ms | p99 ms |");
@@ -85,43 +91,14 @@ if (options.Sessions > 0)
     Console.WriteLine();
     Console.WriteLine($"| alive discovery, page of 100, {options.Sessions} tracked sessions ({options.DiscoverySamples} consecutive pages) | p50 ms | p99 ms |");
     Console.WriteLine("|---|---:|---:|");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| GET alive | {Percentile(latencies, 0.50):0.00} | {Percentile(latencies, 0.99):0.00} |"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| GET alive | {Load.Percentile(latencies, 0.50):0.00} | {Load.Percentile(latencies, 0.99):0.00} |"));
 }
 
 await clientHost.StopAsync();
 await siloHost.StopAsync();
 Directory.Delete(dataDirectory, recursive: true);
 
-static async Task<Result> RunAsync(string name, int concurrency, TimeSpan duration, Func<int, Task> operation)
-{
-    var stop = DateTime.UtcNow + duration;
-    var samples = new List<double>[concurrency];
-    var watch = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
-    {
-        var mine = samples[worker] = new List<double>(100_000);
-        var i = worker;
-        while (DateTime.UtcNow < stop)
-        {
-            var started = Stopwatch.GetTimestamp();
-            await operation(i);
-            mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            i += concurrency;
-        }
-    }));
-    var elapsed = watch.Elapsed;
-    var all = samples.SelectMany(s => s).Order().ToList();
-    return new Result(name, all.Count / elapsed.TotalSeconds, Percentile(all, 0.5), Percentile(all, 0.99));
-}
-
-static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-
-internal sealed record Result(string Name, double PerSecond, double P50, double P99)
-{
-    public string Row => string.Create(CultureInfo.InvariantCulture, $"| {Name} | {PerSecond:0} | {P50:0.00} | {P99:0.00} |");
-}
-
-internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sessions, int DiscoverySamples)
+internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sessions, int DiscoverySamples, string? Postgres)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -135,6 +112,7 @@ internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sess
             int.Parse(Value("--concurrency", "256"), CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(double.Parse(Value("--seconds", "10"), CultureInfo.InvariantCulture)),
             int.Parse(Value("--sessions", "100000"), CultureInfo.InvariantCulture),
-            int.Parse(Value("--pages", "200"), CultureInfo.InvariantCulture));
+            int.Parse(Value("--pages", "200"), CultureInfo.InvariantCulture),
+            Array.IndexOf(args, "--postgres") >= 0 ? Value("--postgres", "") : null);
     }
 }

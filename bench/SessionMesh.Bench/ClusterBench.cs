@@ -1,0 +1,96 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Configuration;
+using SessionMesh.Client;
+using SessionMesh.Sessions;
+using SessionMesh.Silo.Hosting;
+
+namespace SessionMesh.Bench;
+
+/// <summary>
+/// Persisted spawn and handoff throughput on a three-silo cluster sharing one PostgreSQL, next to
+/// the raw rate of a single-row upsert to the same PostgreSQL, in the same run.
+/// </summary>
+internal static class ClusterBench
+{
+    public static async Task RunAsync(string connectionString, int concurrency, TimeSpan duration)
+    {
+        var cluster = $"bench-{Guid.NewGuid():N}";
+        Console.WriteLine($"# SessionMesh cluster bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, 3 silos in this process, PostgreSQL");
+        var silos = new List<IHost>();
+        for (var i = 0; i < 3; i++)
+        {
+            var builder = Host.CreateApplicationBuilder();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            var index = i;
+            builder.UseOrleans(silo =>
+            {
+                silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster, cluster));
+                silo.ConfigureEndpoints(IPAddress.Loopback, 22111 + index, 41000 + index, listenOnAnyHostAddress: false);
+                silo.UseSessionMesh(Path.GetTempPath(), connectionString);
+                silo.UseFastFailover();
+            });
+            var host = builder.Build();
+            await host.StartAsync();
+            silos.Add(host);
+        }
+
+        var clientBuilder = Host.CreateApplicationBuilder();
+        clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        clientBuilder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster, cluster));
+            client.UseStaticClustering([.. Enumerable.Range(0, 3).Select(i => new IPEndPoint(IPAddress.Loopback, 41000 + i))]);
+        });
+        clientBuilder.Services.AddSessionManager();
+        using var clientHost = clientBuilder.Build();
+        await clientHost.StartAsync();
+        var sessions = clientHost.Services.GetRequiredService<SessionManager>();
+
+        await Load.RunAsync("warm-up", concurrency, TimeSpan.FromSeconds(3), _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
+        var spawn = await Load.RunAsync("spawn (persisted)", concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "bench", new SessionContext()));
+
+        // Each handoff: a parent spawned beforehand, so the timed call is the handoff alone.
+        var parents = new Guid[concurrency * 4000];
+        var next = -1;
+        await Parallel.ForEachAsync(Enumerable.Range(0, Math.Min(parents.Length, (int)(spawn.PerSecond * duration.TotalSeconds))), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
+            async (i, ct) => parents[i] = await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext(), cancellationToken: ct));
+        var ready = parents.Count(p => p != Guid.Empty);
+        var handoff = await Load.RunAsync("handoff (persisted: parent + child)", concurrency, duration, async _ =>
+        {
+            var i = Interlocked.Increment(ref next);
+            var parent = i < ready ? parents[i] : await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext());
+            await sessions.HandoffAsync(parent, "ReviewAgent", new SessionContext { CurrentPhase = Phase.Review });
+        });
+
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using (var create = dataSource.CreateCommand("CREATE TABLE IF NOT EXISTS bench_upsert (id integer PRIMARY KEY, v bigint NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var upsert = await Load.RunAsync("raw single-row upsert (Npgsql)", concurrency, duration, async i =>
+        {
+            await using var command = dataSource.CreateCommand("INSERT INTO bench_upsert (id, v) VALUES ($1, 1) ON CONFLICT (id) DO UPDATE SET v = bench_upsert.v + 1");
+            command.Parameters.AddWithValue(i % 100_000);
+            await command.ExecuteNonQueryAsync();
+        });
+
+        Console.WriteLine();
+        Console.WriteLine($"| operation (concurrency {concurrency}, {duration.TotalSeconds:0} s) | ops/s | p50 ms | p99 ms |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        Console.WriteLine(spawn.Row);
+        Console.WriteLine(handoff.Row);
+        Console.WriteLine(upsert.Row);
+
+        await clientHost.StopAsync();
+        foreach (var silo in silos)
+        {
+            await silo.StopAsync();
+            silo.Dispose();
+        }
+    }
+}

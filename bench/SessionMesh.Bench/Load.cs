@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SessionMesh.Bench;
+
+/// <summary>Closed-loop load: N workers call an operation back to back for a duration.</summary>
+internal static class Load
+{
+    public static async Task<Result> RunAsync(string name, int concurrency, TimeSpan duration, Func<int, Task> operation)
+    {
+        var stop = DateTime.UtcNow + duration;
+        var samples = new List<double>[concurrency];
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+        {
+            var mine = samples[worker] = new List<double>(100_000);
+            var i = worker;
+            while (DateTime.UtcNow < stop)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await operation(i);
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                i += concurrency;
+            }
+        }));
+        var elapsed = watch.Elapsed;
+        var all = samples.SelectMany(s => s).Order().ToList();
+        return new Result(name, all.Count / elapsed.TotalSeconds, Percentile(all, 0.5), Percentile(all, 0.99));
+    }
+
+    public static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+}
+
+internal sealed record Result(string Name, double PerSecond, double P50, double P99)
+{
+    public string Row => string.Create(CultureInfo.InvariantCulture, $"| {Name} | {PerSecond:0} | {P50:0.00} | {P99:0.00} |");
+}
