@@ -9,7 +9,7 @@
 # Silo I listens on HTTP 5280+I, silo port 11110+I, gateway 30000+I. Same settings as docker-compose.yml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-state=${SESSION_MESH_CLUSTER_DIR:-$PWD/.sessionmesh-cluster}
+state=${SESSION_MESH_CLUSTER_DIR:-${TMPDIR:-/tmp}/sessionmesh-cluster-$(id -u)}
 pg_port=${SESSION_MESH_PG_PORT:-55432}
 admin_key=${SESSION_MESH_ADMIN_KEY:-local-cluster-admin-key-0123456789}
 
