@@ -65,13 +65,18 @@ case "${1:-}" in
     kill -9 "$(cat "$state/silo$i.pid")" && echo "silo $i killed (SIGKILL)"
     ;;
   down)
+    pids=()
     for pidfile in "$state"/silo*.pid; do
       [ -e "$pidfile" ] || continue
       pid=$(cat "$pidfile")
-      kill -TERM "$pid" 2>/dev/null && echo "stopping silo pid $pid" || true
+      kill -TERM "$pid" 2>/dev/null && { echo "stopping silo pid $pid"; pids+=("$pid"); } || true
       rm -f "$pidfile"
     done
-    sleep 2
+    # Wait for a clean stop (they deactivate grains and leave the membership table), then insist.
+    for pid in "${pids[@]}"; do
+      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -0 "$pid" 2>/dev/null && { echo "silo pid $pid did not stop in 30 s: SIGKILL"; kill -9 "$pid"; } || true
+    done
     scripts/postgres.sh stop "$state/pg" || true
     echo "down"
     ;;

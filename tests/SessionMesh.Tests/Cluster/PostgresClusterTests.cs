@@ -22,6 +22,17 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
         var silos = await StartSilosAsync(database, cluster, 3);
         try
         {
+            // Three silos started at once: each migration recorded exactly once.
+            await using (var connection = new Npgsql.NpgsqlConnection(database))
+            {
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("SELECT COUNT(*), COUNT(DISTINCT Version) FROM SessionMeshSchema", connection);
+                await using var reader = await command.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                Assert.Equal(reader.GetInt64(1), reader.GetInt64(0));
+                Assert.Equal(SessionMesh.Silo.Storage.SchemaScripts.Migrations("postgres").Count, (int)reader.GetInt64(0));
+            }
+
             root = await SpawnAsync(silos[0].Http);
             child = await HandoffAsync(silos[1].Http, root);
             await PostAsync(silos[2].Http, $"{Api}/registry", """{"specialization": "pg", "agent_id": "pg-agent"}""");
