@@ -171,6 +171,4 @@ public static class SessionCommands
         Markup.Escape($"{Output.Field(session, "agent_name")} ({Output.Field(session, "status")}) {Output.Field(session, "id")}");
 
     private static string Escape(string? value) => Uri.EscapeDataString(value ?? string.Empty);
-
-    internal static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
