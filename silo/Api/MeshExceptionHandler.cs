@@ -7,7 +7,7 @@ namespace SessionMesh.Silo.Api;
 /// The one place errors become RFC 9457 problem details: each mesh error type maps to one status,
 /// bad requests keep theirs, and only a true fault is a 500.
 /// </summary>
-public sealed partial class MeshExceptionHandler(IProblemDetailsService problems, ILogger<MeshExceptionHandler> logger) : IExceptionHandler
+public sealed partial class MeshExceptionHandler(IProblemDetailsService problems, System.Data.Common.DbDataSource database, ILogger<MeshExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -37,6 +37,13 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
         if (status == 500)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+
+            // A fault raised while the database is down (e.g. inside a remote grain activation, where
+            // the driver's exception cannot be serialized back) is that outage, not a bug: say so.
+            if (!await DatabaseAnswersAsync(cancellationToken))
+            {
+                (status, title) = (503, "Storage unavailable");
+            }
         }
 
         httpContext.Response.StatusCode = status;
@@ -62,6 +69,21 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
         }
 
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = details, Exception = exception });
+    }
+
+    private async Task<bool> DatabaseAnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var connection = await database.OpenConnectionAsync(timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The database or the cluster did not answer: a transient state, not a fault of the request.</summary>

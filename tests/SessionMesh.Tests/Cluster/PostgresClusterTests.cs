@@ -145,7 +145,15 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
             {
                 // While the database is down: a clean 503 problem, never a hang or a 500.
                 using var response = await silos[1].Http.PostAsync($"{Api}/sessions", HttpSilo.Json("""{"agent_name": "WhileDown"}"""));
-                await HttpSilo.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+                try
+                {
+                    await HttpSilo.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+                }
+                catch (Xunit.Sdk.XunitException)
+                {
+                    silos.ForEach(s => output.WriteLine($"--- {s.Url}{Environment.NewLine}{s.RecentLog}"));
+                    throw;
+                }
             }
             finally
             {

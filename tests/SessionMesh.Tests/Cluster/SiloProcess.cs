@@ -8,6 +8,7 @@ namespace SessionMesh.Tests.Cluster;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
     private SiloProcess(Process process, string url)
     {
@@ -48,13 +49,29 @@ public sealed class SiloProcess : IAsyncDisposable
 
         start.Environment["SESSION_MESH_POSTGRES"] = connectionString;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var silo = new SiloProcess(process, url);
+        process.OutputDataReceived += (_, e) => silo.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var silo = new SiloProcess(process, url);
         await silo.WaitReadyAsync();
         return silo;
+    }
+
+    /// <summary>The last lines the silo wrote (for a failing test's report).</summary>
+    public string RecentLog => string.Join(Environment.NewLine, _log);
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _log.Enqueue(line);
+        while (_log.Count > 300 && _log.TryDequeue(out _))
+        {
+        }
     }
 
     /// <summary>Waits until /health/ready answers 200 (bounded).</summary>
