@@ -38,7 +38,7 @@ public static partial class SchemaScripts
         }
     }
 
-    // Embedded names replace '-' in folder names only, so "001-orleans-query.sql" keeps its dashes.
-    [GeneratedRegex(@"^_?(?<version>\d{3})-(?<name>[a-z0-9-]+)\.sql$")]
+    // Resource names keep a file's own name, so "001-orleans-query.sql" stays as written.
+    [GeneratedRegex(@"^(?<version>\d{3})-(?<name>[a-z0-9-]+)\.sql$")]
     private static partial Regex MigrationName();
 }

@@ -51,7 +51,13 @@ public sealed class DashboardGate
             }
 
             var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-            gate._logins[token] = DateTimeOffset.UtcNow + LoginLifetime;
+            var now = DateTimeOffset.UtcNow;
+            foreach (var expired in gate._logins.Where(l => l.Value <= now).Select(l => l.Key).ToList())
+            {
+                gate._logins.TryRemove(expired, out _);
+            }
+
+            gate._logins[token] = now + LoginLifetime;
             http.Response.Cookies.Append(CookieName, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, MaxAge = LoginLifetime, Path = "/" });
             return Results.Redirect("/dashboard/");
         }).DisableAntiforgery().ExcludeFromDescription();
