@@ -35,17 +35,22 @@ public sealed record MeshStats(
 /// "Who is alive, who can do this": answered from the liveness shards, the registries and the
 /// session catalog, never by calling every session. Stateless: use key 0; every silo answers locally.
 /// </summary>
+[Alias("SessionMesh.Discovery.IDiscoveryGrain")]
 public interface IDiscoveryGrain : IGrainWithIntegerKey
 {
     /// <summary>Sessions by filter (active, alive, stale, all), optionally of one agent or specialization, paged.</summary>
+    [Alias("discover-sessions")]
     Task<DiscoveryPage> DiscoverSessionsAsync(DiscoveryQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Agents of a specialization, ordered by id, optionally only alive or idle ones.</summary>
+    [Alias("find-agents")]
     Task<IReadOnlyList<FoundAgent>> FindAgentsAsync(string specialization, AgentFilter filter, string? afterAgentId = null, int limit = 100, CancellationToken cancellationToken = default);
 
     /// <summary>Every specialization with its agent count.</summary>
+    [Alias("list-specializations")]
     Task<IReadOnlyList<SpecializationCount>> ListSpecializationsAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Session counts and lease/kill event counts.</summary>
+    [Alias("get-stats")]
     Task<MeshStats> GetStatsAsync(CancellationToken cancellationToken = default);
 }

@@ -6,28 +6,37 @@ namespace SessionMesh.Liveness;
 /// only joins, expiries and leaves are stored, so after a silo loss the shard reactivates elsewhere
 /// with every lease and one fresh TTL of grace. Expiry is detected by the shard's own timer.
 /// </summary>
+[Alias("SessionMesh.Liveness.ILivenessShardGrain")]
 public interface ILivenessShardGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Records a heartbeat and returns the lease. The first heartbeat of an unknown lease asks its
     /// owner (session or agent) whether it may start one. A stale epoch throws <see cref="Errors.StaleEpochException"/>.
     /// </summary>
+    [Alias("heartbeat")]
     Task<LeaseInfo> HeartbeatAsync(LeaseKey key, long epoch, TimeSpan? ttl, CancellationToken cancellationToken = default);
 
     /// <summary>Starts (or renews) a lease on behalf of its owner, without asking it (one-way, like every owner call).</summary>
     [OneWay]
+    [Alias("track")]
     Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl);
 
     /// <summary>Stops tracking a lease whose owner ended (one-way: owners never wait on the tracker).</summary>
     [OneWay]
+    [Alias("release")]
     Task ReleaseAsync(LeaseKey key);
 
     /// <summary>The lease for a key, or null when none is tracked.</summary>
+    // Reads of the in-memory lease table: safe alongside other reads, never mid-write.
+    [Alias("get"), ReadOnly]
     Task<LeaseInfo?> GetAsync(LeaseKey key, CancellationToken cancellationToken = default);
 
     /// <summary>Leases of a kind with a health, ordered by id, after <paramref name="afterId"/>.</summary>
+    // A read of the in-memory lease table.
+    [Alias("query"), ReadOnly]
     Task<IReadOnlyList<LeaseInfo>> QueryAsync(LeaseKind kind, LeaseHealth health, string? afterId, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Wakes the shard (it keeps itself active afterwards). Each silo pings every shard periodically.</summary>
+    [Alias("ping")]
     Task PingAsync();
 }

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using SessionMesh.Agents;
 
 namespace SessionMesh.Registry;
@@ -6,15 +7,20 @@ namespace SessionMesh.Registry;
 /// The registry of one specialization (keyed by its name): which agents offer it and their status.
 /// One grain per specialization, so no grain holds the whole mesh.
 /// </summary>
+[Alias("SessionMesh.Registry.ISpecializationGrain")]
 public interface ISpecializationGrain : IGrainWithStringKey
 {
     /// <summary>Adds or refreshes an agent (called by the agent grain).</summary>
+    [Alias("add")]
     Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default);
 
     /// <summary>Removes an agent (called by the agent grain).</summary>
+    [Alias("remove")]
     Task RemoveAsync(string agentId, CancellationToken cancellationToken = default);
 
     /// <summary>Agents offering this specialization, ordered by id, after <paramref name="afterAgentId"/>.</summary>
+    // A read of the registry's state.
+    [Alias("list"), ReadOnly]
     Task<IReadOnlyList<RegisteredAgent>> ListAsync(string? afterAgentId, int limit, CancellationToken cancellationToken = default);
 }
 
@@ -27,11 +33,14 @@ public sealed record RegisteredAgent([property: Id(0)] string AgentId, [property
 public sealed record SpecializationCount([property: Id(0)] string Specialization, [property: Id(1)] int Agents);
 
 /// <summary>The small directory of specializations and their agent counts. Use key 0.</summary>
+[Alias("SessionMesh.Registry.ISpecializationDirectoryGrain")]
 public interface ISpecializationDirectoryGrain : IGrainWithIntegerKey
 {
     /// <summary>Sets a specialization's agent count (called by its registry grain); 0 removes it.</summary>
+    [Alias("set-count")]
     Task SetCountAsync(string specialization, int agents, CancellationToken cancellationToken = default);
 
     /// <summary>Every specialization with at least one agent, in ordinal order.</summary>
+    [Alias("list")]
     Task<IReadOnlyList<SpecializationCount>> ListAsync(CancellationToken cancellationToken = default);
 }

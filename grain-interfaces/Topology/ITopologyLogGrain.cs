@@ -8,8 +8,10 @@ public sealed record LoggedTopologyEvent([property: Id(0)] long Sequence, [prope
 /// The most recent topology events (a bounded, in-memory window fed by the topology stream), for
 /// views that poll instead of subscribing, such as `session-mesh watch`. Key: the stream key "mesh".
 /// </summary>
+[Alias("SessionMesh.Topology.ITopologyLogGrain")]
 public interface ITopologyLogGrain : IGrainWithStringKey
 {
     /// <summary>Events after a sequence number, oldest first (at most the window's size).</summary>
+    [Alias("read")]
     Task<IReadOnlyList<LoggedTopologyEvent>> ReadAsync(long afterSequence, CancellationToken cancellationToken = default);
 }

@@ -16,6 +16,7 @@ namespace SessionMesh.Grains.Discovery;
 /// page size, the fixed shard count and the agents asked about, never by how many sessions exist.
 /// </summary>
 [StatelessWorker]
+[GrainType("discovery")]
 public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counters) : Grain, IDiscoveryGrain
 {
     /// <summary>The largest page a discovery query returns.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
+using SessionMesh.Grains.Agents;
+using SessionMesh.Grains.Sessions;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
 
@@ -12,6 +14,7 @@ namespace SessionMesh.Grains.Liveness;
 /// Owners (sessions, agents) only ever call this grain one-way, and it calls them, so no call cycle
 /// can form between a tracker and an owner.
 /// </summary>
+[GrainType("livenessshard")]
 public sealed partial class LivenessShardGrain(
     ILeaseStore store,
     TimeProvider clock,
@@ -73,8 +76,8 @@ public sealed partial class LivenessShardGrain(
         // A lease's first heartbeat: its owner decides whether it may start one.
         await (key.Kind switch
         {
-            LeaseKind.Session => GrainFactory.GetGrain<ISessionGrain>(Guid.ParseExact(key.Id, "N")).BeginLeaseAsync(epoch, cancellationToken),
-            _ => GrainFactory.GetGrain<IAgentGrain>(key.Id).BeginLeaseAsync(epoch, cancellationToken),
+            LeaseKind.Session => GrainFactory.GetGrain<ISessionProtocol>(Guid.ParseExact(key.Id, "N")).BeginLeaseAsync(epoch, cancellationToken),
+            _ => GrainFactory.GetGrain<IAgentProtocol>(key.Id).BeginLeaseAsync(epoch, cancellationToken),
         });
 
         return await StartAsync(key, epoch, requestedTtl ?? LivenessShards.DefaultTtl, cancellationToken);
@@ -190,8 +193,8 @@ public sealed partial class LivenessShardGrain(
             await store.RemoveAsync(key, cancellationToken);
             await (key.Kind switch
             {
-                LeaseKind.Session => GrainFactory.GetGrain<ISessionGrain>(Guid.ParseExact(key.Id, "N")).LeaseExpiredAsync(cancellationToken),
-                _ => GrainFactory.GetGrain<IAgentGrain>(key.Id).LeaseExpiredAsync(lease.Epoch, cancellationToken),
+                LeaseKind.Session => GrainFactory.GetGrain<ISessionProtocol>(Guid.ParseExact(key.Id, "N")).LeaseExpiredAsync(cancellationToken),
+                _ => GrainFactory.GetGrain<IAgentProtocol>(key.Id).LeaseExpiredAsync(lease.Epoch, cancellationToken),
             });
         }
         catch (SessionMeshException)

@@ -12,6 +12,7 @@ public sealed class SpecializationState
 }
 
 /// <summary>The registry of one specialization. Writes only when membership or a status changes.</summary>
+[GrainType("specialization")]
 public sealed class SpecializationGrain(
     [PersistentState("specialization", MeshStorage.Name)] IPersistentState<SpecializationState> state) : Grain, ISpecializationGrain
 {

@@ -43,6 +43,31 @@ public static class PageCursor
         return text.StartsWith("L:", StringComparison.Ordinal) && text.Length > 2 ? text[2..] : throw Invalid();
     }
 
+    /// <summary>The sessions still to visit, in breadth-first order ("D:id,id"): a session hands off once, so this stays short.</summary>
+    public static string ForDescendants(IEnumerable<Guid> pending) => Encode("D:" + string.Join(',', pending.Select(id => id.ToString("N"))));
+
+    public static IReadOnlyList<Guid>? ReadDescendants(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var text = Decode(cursor);
+        if (!text.StartsWith("D:", StringComparison.Ordinal) || text.Length == 2)
+        {
+            throw Invalid();
+        }
+
+        var ids = new List<Guid>();
+        foreach (var part in text[2..].Split(','))
+        {
+            ids.Add(Guid.TryParseExact(part, "N", out var id) ? id : throw Invalid());
+        }
+
+        return ids;
+    }
+
     private static string Encode(string text) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
 
     private static string Decode(string cursor)

@@ -9,6 +9,7 @@ namespace SessionMesh.Grains.Sessions;
 /// Stateless, so every silo answers locally.
 /// </summary>
 [StatelessWorker]
+[GrainType("sessiondirectory")]
 public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISessionDirectoryGrain
 {
     /// <summary>The largest page a listing returns.</summary>
@@ -57,5 +58,32 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
         }
 
         return descendants;
+    }
+
+    public async Task<IReadOnlyList<SessionSummary>> GetLineageSummariesAsync(Guid sessionId, CancellationToken cancellationToken = default) =>
+        [.. (await GetLineageAsync(sessionId, cancellationToken)).Select(SessionSummary.Of)];
+
+    public async Task<DescendantPage> GetDescendantPageAsync(Guid sessionId, int limit, string? cursor, bool includeContext, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > MeshLimits.MaxSummaryPage)
+        {
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxSummaryPage} (got {limit}).");
+        }
+
+        // Breadth first; the cursor carries the sessions still to visit, so a page costs its own size.
+        var root = await GrainFactory.GetGrain<ISessionGrain>(sessionId).GetAsync(cancellationToken);
+        var pending = new Queue<Guid>(PageCursor.ReadDescendants(cursor) ?? root.ChildSessions);
+        var page = new List<SessionSnapshot>();
+        while (page.Count < limit && pending.TryDequeue(out var id))
+        {
+            var session = await GrainFactory.GetGrain<ISessionGrain>(id).GetAsync(cancellationToken);
+            page.Add(includeContext ? session : session with { Context = new SessionContext { CurrentPhase = session.Context.CurrentPhase } });
+            foreach (var child in session.ChildSessions)
+            {
+                pending.Enqueue(child);
+            }
+        }
+
+        return new DescendantPage(page, pending.Count > 0 ? PageCursor.ForDescendants(pending) : null);
     }
 }

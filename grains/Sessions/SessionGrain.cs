@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
 using Orleans.Storage;
-using SessionMesh.Agents;
 using SessionMesh.Errors;
+using SessionMesh.Grains.Agents;
 using SessionMesh.Grains.Liveness;
 using SessionMesh.Grains.Topology;
 using SessionMesh.Liveness;
@@ -13,13 +14,16 @@ namespace SessionMesh.Grains.Sessions;
 /// <summary>
 /// One session: the single place its lifecycle rules are enforced. State is written before the
 /// catalog row, and a state write that fails leaves memory as it was, so a failed call changes nothing.
+/// The handoff as a durable process is in SessionGrain.Handoff.cs.
 /// </summary>
+[GrainType("session")]
 public sealed partial class SessionGrain(
     [PersistentState("session", MeshStorage.Name)] IPersistentState<SessionState> state,
     ISessionCatalog catalog,
     IMeshCounters counters,
+    Serializer serializer,
     TimeProvider clock,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionProtocol, IRemindable
 {
     private static readonly TimeSpan CatalogRetryPeriod = TimeSpan.FromSeconds(5);
     private IGrainTimer? _catalogRetry;
@@ -45,6 +49,11 @@ public sealed partial class SessionGrain(
                 ScheduleCatalogRetry();
             }
         }
+
+        if (state.State.PendingHandoff is not null)
+        {
+            ResumeSoon();
+        }
     }
 
     public async Task<SessionSnapshot> StartAsync(SessionSpawn spawn, CancellationToken cancellationToken = default)
@@ -57,7 +66,7 @@ public sealed partial class SessionGrain(
                 : throw new SessionAlreadyExistsException(Id);
         }
 
-        return await CreateAsync(spawn, parent: null, ancestry: [], cancellationToken);
+        return await CreateAsync(spawn, parent: null, ancestry: []);
     }
 
     public async Task<SessionSnapshot> StartChildAsync(SessionSpawn spawn, IReadOnlyList<Guid> ancestry, CancellationToken cancellationToken = default)
@@ -69,12 +78,13 @@ public sealed partial class SessionGrain(
             throw new InvalidInputException("ancestry", "a child session needs its parent.");
         }
 
-        if (state.State.Session is not null)
+        if (state.State.Session is { } existing)
         {
-            throw new SessionAlreadyExistsException(Id);
+            // A parent resuming its handoff asks again: the child it already made is the answer.
+            return existing.ParentSession == ancestry[^1] ? existing : throw new SessionAlreadyExistsException(Id);
         }
 
-        return await CreateAsync(spawn, parent: ancestry[^1], ancestry, cancellationToken);
+        return await CreateAsync(spawn, parent: ancestry[^1], ancestry);
     }
 
     public Task<SessionSnapshot> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Current);
@@ -86,99 +96,27 @@ public sealed partial class SessionGrain(
         return Task.FromResult(lineage);
     }
 
-    public async Task<SessionSnapshot> HandoffAsync(SessionHandoff handoff, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(handoff);
-        var parent = RequireActive("hand off");
-        Validate.Name("to_agent", handoff.ToAgent);
-        Validate.Context("context", handoff.Context);
-        if (handoff.Purpose is not null)
-        {
-            Validate.Text("purpose", handoff.Purpose, required: true);
-        }
-
-        if (handoff.AgentId is not null)
-        {
-            Validate.Name("agent_id", handoff.AgentId);
-        }
-
-        if (handoff.LeaseTtl is not null)
-        {
-            LivenessShards.ValidateTtl(handoff.LeaseTtl);
-        }
-
-        var childSpawn = new SessionSpawn
-        {
-            AgentName = handoff.ToAgent,
-            Purpose = handoff.Purpose ?? $"Handoff from session {Id}",
-            AgentId = handoff.AgentId,
-            LeaseTtl = handoff.LeaseTtl,
-            // The child inherits everything learned so far: parent's results first, then the new ones.
-            Context = handoff.Context with
-            {
-                PreviousResults = [.. parent.Context.PreviousResults, .. handoff.Context.PreviousResults],
-            },
-        };
-
-        var childId = Guid.NewGuid();
-        var childGrain = GrainFactory.GetGrain<ISessionGrain>(childId);
-
-        // If this throws, nothing here has changed: the parent is still Active.
-        var child = await childGrain.StartChildAsync(childSpawn, [.. state.State.Ancestry, Id], cancellationToken);
-
-        var now = clock.GetUtcNow();
-        var handedOff = parent with
-        {
-            Status = SessionStatus.HandedOff,
-            HandoffTo = handoff.ToAgent,
-            ChildSessions = [.. parent.ChildSessions, childId],
-            UpdatedAt = now,
-            EndedAt = now,
-        };
-
-        try
-        {
-            await CommitAsync(handedOff);
-        }
-        catch (Exception ex)
-        {
-            // The parent could not record the handoff: take the child back so no orphan is left.
-            LogHandoffRolledBack(logger, ex, Id, childId);
-            try
-            {
-                await childGrain.RetractAsync(Id, CancellationToken.None);
-            }
-            catch (Exception retractError)
-            {
-                LogRetractFailed(logger, retractError, childId);
-            }
-
-            throw;
-        }
-
-        await AfterEndAsync(handedOff, TopologyEventKind.SessionHandedOff, $"to {handoff.ToAgent} as {childId}");
-        return child;
-    }
-
     public async Task RetractAsync(Guid parentSession, CancellationToken cancellationToken = default)
     {
         if (state.State.Session is not { } session
             || session.ParentSession != parentSession
             || session.Status != SessionStatus.Active
-            || session.ChildSessions.Count > 0)
+            || session.ChildSessions.Count > 0
+            || state.State.PendingHandoff is not null)
         {
             return;
         }
 
-        await state.ClearStateAsync(cancellationToken);
+        await state.ClearStateAsync(CancellationToken.None);
         state.State = new SessionState();
-        await catalog.ForgetAsync(Id, cancellationToken);
+        await catalog.ForgetAsync(Id, CancellationToken.None);
         NotifyEnded(session);
         DeactivateOnIdle();
     }
 
     public async Task<SessionSnapshot> CompleteAsync(CancellationToken cancellationToken = default)
     {
+        await DriveHandoffAsync();
         var session = RequireActive("complete");
         var now = clock.GetUtcNow();
         var completed = await CommitAsync(session with { Status = SessionStatus.Completed, UpdatedAt = now, EndedAt = now });
@@ -188,6 +126,7 @@ public sealed partial class SessionGrain(
 
     public async Task<SessionSnapshot> FailAsync(string error, CancellationToken cancellationToken = default)
     {
+        await DriveHandoffAsync();
         var session = RequireActive("fail");
         Validate.Text("error", error, required: true);
         var failed = await EndFailedAsync(session, error);
@@ -205,13 +144,14 @@ public sealed partial class SessionGrain(
 
     public async Task LeaseExpiredAsync(CancellationToken cancellationToken = default)
     {
+        await DriveHandoffAsync();
         if (state.State.Session is not { Status: SessionStatus.Active } session)
         {
             return;
         }
 
         var failed = await EndFailedAsync(session, HeartbeatTimeout);
-        await counters.IncrementAsync(MeshCounterNames.SessionsExpired, cancellationToken);
+        await counters.IncrementAsync(MeshCounterNames.SessionsExpired, CancellationToken.None);
         await AfterEndAsync(failed, TopologyEventKind.SessionExpired, HeartbeatTimeout);
     }
 
@@ -224,7 +164,11 @@ public sealed partial class SessionGrain(
         return CommitAsync(session with { Status = SessionStatus.Failed, Error = error, UpdatedAt = now, EndedAt = now });
     }
 
-    /// <summary>After a session leaves Active: its agent and its lease tracker hear of it (one-way), and so do live views.</summary>
+    /// <summary>
+    /// After a session leaves Active: its agent and its lease tracker hear of it (one-way: a session
+    /// never waits on its agent, see CallGraph.md), and so do live views. The ended status is the
+    /// recorded intent; an agent that missed the notice finds out when it resumes (AgentGrain.Protocol.cs).
+    /// </summary>
     private async Task AfterEndAsync(SessionSnapshot session, TopologyEventKind kind, string? detail)
     {
         NotifyEnded(session);
@@ -235,7 +179,7 @@ public sealed partial class SessionGrain(
     {
         if (session.AgentId is not null)
         {
-            _ = GrainFactory.GetGrain<IAgentGrain>(session.AgentId).SessionEndedAsync(Id);
+            _ = GrainFactory.GetGrain<IAgentProtocol>(session.AgentId).SessionEndedAsync(Id);
         }
 
         _ = LivenessShards.For(GrainFactory, LeaseKey.ForSession(Id)).ReleaseAsync(LeaseKey.ForSession(Id));
@@ -251,12 +195,14 @@ public sealed partial class SessionGrain(
             : throw new InvalidTransitionException($"session {Id}", operation, session.Status.ToString());
     }
 
-    private async Task<SessionSnapshot> CreateAsync(SessionSpawn spawn, Guid? parent, IReadOnlyList<Guid> ancestry, CancellationToken cancellationToken)
+    private async Task<SessionSnapshot> CreateAsync(SessionSpawn spawn, Guid? parent, IReadOnlyList<Guid> ancestry)
     {
-        // The agent learns of the session before it exists, so it cannot be calling it: no cycle.
-        var agentEpoch = spawn.AgentId is null
-            ? 0
-            : await GrainFactory.GetGrain<IAgentGrain>(spawn.AgentId).AttachSessionAsync(Id, cancellationToken);
+        ValidateContextSize(spawn.Context);
+
+        // The agent is asked through a call that interleaves (it writes nothing), so a session never
+        // waits on an agent's turn: a kill waiting on this session cannot deadlock with it.
+        var agent = spawn.AgentId is null ? null : GrainFactory.GetGrain<IAgentProtocol>(spawn.AgentId);
+        var agentEpoch = agent is null ? 0 : await agent.AttachSessionAsync(Id);
         var now = clock.GetUtcNow();
         var session = new SessionSnapshot
         {
@@ -280,8 +226,21 @@ public sealed partial class SessionGrain(
         catch
         {
             state.State.Ancestry = [];
-            NotifyEnded(session);
             throw;
+        }
+
+        if (agent is not null)
+        {
+            // A kill may have landed between the check above and our write (its follow-through then
+            // could not see us): look again, and if the epoch moved on we belong to that kill.
+            if (await agent.GetEpochAsync() != agentEpoch)
+            {
+                var killed = await EndFailedAsync(session, "killed");
+                await AfterEndAsync(killed, TopologyEventKind.SessionFailed, "killed");
+                return killed;
+            }
+
+            _ = agent.SessionStartedAsync(Id, agentEpoch);
         }
 
         if (spawn.LeaseTtl is { } ttl)
@@ -293,14 +252,30 @@ public sealed partial class SessionGrain(
         return session;
     }
 
+    /// <summary>Refuses a context whose serialized size (inherited results included) is over the documented limit.</summary>
+    private void ValidateContextSize(SessionContext context)
+    {
+        var bytes = serializer.SerializeToArray(context).Length;
+        if (bytes > MeshLimits.MaxContextBytes)
+        {
+            throw new ContextTooLargeException(bytes, MeshLimits.MaxContextBytes);
+        }
+    }
+
     /// <summary>Writes the next version of the session; on failure memory is restored and the error rethrown.</summary>
-    private async Task<SessionSnapshot> CommitAsync(SessionSnapshot next)
+    private async Task<SessionSnapshot> CommitAsync(SessionSnapshot next, Action? alsoRevert = null)
     {
         var previous = state.State.Session;
         state.State.Session = next;
         try
         {
-            await state.WriteOrRevertAsync(() => state.State.Session = previous, CancellationToken.None);
+            await state.WriteOrRevertAsync(
+                () =>
+                {
+                    state.State.Session = previous;
+                    alsoRevert?.Invoke();
+                },
+                CancellationToken.None);
         }
         catch (InconsistentStateException)
         {
@@ -327,22 +302,53 @@ public sealed partial class SessionGrain(
         }
     }
 
+    /// <summary>
+    /// A catalog row that fell behind is retried by the "resume" reminder (durable: it survives the
+    /// silo), and sooner by a timer while this activation lives.
+    /// </summary>
     private void ScheduleCatalogRetry()
     {
         _catalogRetry ??= this.RegisterGrainTimer(
             RetryCatalogAsync,
             new GrainTimerCreationOptions { DueTime = CatalogRetryPeriod, Period = CatalogRetryPeriod, KeepAlive = true });
+        _ = EnsureReminderQuietlyAsync(CatalogRetryPeriod);
     }
 
     private async Task RetryCatalogAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Session is { } session)
+        if (await ReconcileCatalogAsync())
         {
-            await catalog.RecordAsync(session, cancellationToken);
+            _catalogRetry?.Dispose();
+            _catalogRetry = null;
+            if (state.State.PendingHandoff is null)
+            {
+                await ClearReminderAsync();
+            }
+        }
+    }
+
+    /// <summary>Writes the catalog row if it differs from the state; true once they agree.</summary>
+    private async Task<bool> ReconcileCatalogAsync()
+    {
+        if (state.State.Session is not { } session)
+        {
+            return true;
         }
 
-        _catalogRetry?.Dispose();
-        _catalogRetry = null;
+        try
+        {
+            if (await catalog.GetRecordedStatusAsync(Id, CancellationToken.None) != session.Status)
+            {
+                await catalog.RecordAsync(session, CancellationToken.None);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCatalogBehind(logger, ex, Id);
+            return false;
+        }
     }
 
     private static void ValidateSpawn(SessionSpawn spawn)
@@ -367,10 +373,4 @@ public sealed partial class SessionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the catalog is behind the state; retrying.")]
     private static partial void LogCatalogBehind(ILogger logger, Exception exception, Guid sessionId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: handoff to child {ChildId} could not be recorded; retracting the child.")]
-    private static partial void LogHandoffRolledBack(ILogger logger, Exception exception, Guid sessionId, Guid childId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Child session {ChildId} could not be retracted after a failed handoff.")]
-    private static partial void LogRetractFailed(ILogger logger, Exception exception, Guid childId);
 }

@@ -5,6 +5,7 @@ namespace SessionMesh.Grains.Topology;
 
 /// <summary>Keeps the last <see cref="Window"/> topology events, numbered, from an implicit stream subscription.</summary>
 [ImplicitStreamSubscription(TopologyStream.Namespace)]
+[GrainType("topologylog")]
 public sealed class TopologyLogGrain : Grain, ITopologyLogGrain
 {
     public const int Window = 500;

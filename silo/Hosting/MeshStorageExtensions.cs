@@ -57,6 +57,7 @@ public static class MeshStorageExtensions
         silo.Services.AddSingleton<ISessionCatalog>(new SqlSessionCatalog(dataSource));
         silo.Services.AddSingleton<ILeaseStore>(new SqlLeaseStore(dataSource));
         silo.Services.AddSingleton<IMeshCounters>(new SqlMeshCounters(dataSource));
+        silo.Services.AddSingleton<SessionMesh.Grains.Agents.IDirectiveStore>(new SqlDirectiveStore(dataSource));
 
         foreach (var name in new[] { MeshStorage.Name, MeshSiloExtensions.PubSubStore })
         {

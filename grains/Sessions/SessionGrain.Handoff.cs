@@ -1,0 +1,314 @@
+using Microsoft.Extensions.Logging;
+using SessionMesh.Errors;
+using SessionMesh.Grains.Topology;
+using SessionMesh.Liveness;
+using SessionMesh.Sessions;
+using SessionMesh.Topology;
+
+namespace SessionMesh.Grains.Sessions;
+
+/// <summary>
+/// Handoff as a durable process: (1) the intent (child id and spawn) is written to the parent,
+/// (2) the child is made (idempotent for the same parent), (3) the parent records the handoff and
+/// drops the intent in one write. A caller that gets an error finds nothing changed when the
+/// rollback could be written; otherwise recovery (the next call to this session, <see cref="ResumeAsync"/>,
+/// or the "resume" reminder) rolls the recorded handoff forward, and a retry returns its child.
+/// </summary>
+public sealed partial class SessionGrain
+{
+    private const string ResumeReminder = "resume";
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    private IGrainReminder? _reminder;
+    private IGrainTimer? _resumeTimer;
+
+    public async Task<SessionSnapshot> HandoffAsync(SessionHandoff handoff, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handoff);
+        _ = Current;
+        var resumed = state.State.PendingHandoff;
+        var resumedChild = await DriveHandoffAsync();
+
+        // Retry rule: a handoff naming the child this session already handed off to, or repeating the
+        // interrupted handoff that was just finished, answers that child instead of a 409.
+        var parent = Current;
+        if (handoff.ChildSessionId is { } named && parent.ChildSessions.Contains(named))
+        {
+            return await GrainFactory.GetGrain<ISessionGrain>(named).GetAsync(CancellationToken.None);
+        }
+
+        if (resumedChild is not null && resumed is not null && resumed.ChildSpawn.AgentName == handoff.ToAgent && handoff.ChildSessionId is null)
+        {
+            return resumedChild;
+        }
+
+        parent = RequireActive("hand off");
+        Validate.Name("to_agent", handoff.ToAgent);
+        if (handoff.Context is not null)
+        {
+            Validate.Context("context", handoff.Context);
+        }
+
+        if (handoff.Purpose is not null)
+        {
+            Validate.Text("purpose", handoff.Purpose, required: true);
+        }
+
+        if (handoff.AgentId is not null)
+        {
+            Validate.Name("agent_id", handoff.AgentId);
+        }
+
+        if (handoff.LeaseTtl is not null)
+        {
+            LivenessShards.ValidateTtl(handoff.LeaseTtl);
+        }
+
+        if (handoff.ChildSessionId == Id || handoff.ChildSessionId == Guid.Empty)
+        {
+            throw new InvalidInputException("child_session_id", "must be a new session id.");
+        }
+
+        var context = InheritContext(parent.Context, handoff.Context);
+        ValidateContextSize(context);
+        var intent = new HandoffIntent
+        {
+            ChildId = handoff.ChildSessionId ?? Guid.NewGuid(),
+            ChildSpawn = new SessionSpawn
+            {
+                AgentName = handoff.ToAgent,
+                Purpose = handoff.Purpose ?? $"Handoff from session {Id}",
+                AgentId = handoff.AgentId,
+                LeaseTtl = handoff.LeaseTtl,
+                Context = context,
+            },
+            At = clock.GetUtcNow(),
+        };
+
+        // (1) The reminder, then the intent: from here on the handoff finishes even if this silo dies.
+        await EnsureReminderAsync(ReminderPeriod);
+        state.State.PendingHandoff = intent;
+        try
+        {
+            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = null, CancellationToken.None);
+        }
+        catch
+        {
+            await ClearReminderAsync();
+            throw;
+        }
+
+        var child = GrainFactory.GetGrain<ISessionProtocol>(intent.ChildId);
+        SessionSnapshot made;
+        try
+        {
+            // (2) Not the caller's token: a caller that stops waiting must not stop the handoff half-way.
+            made = await child.StartChildAsync(intent.ChildSpawn, [.. state.State.Ancestry, Id], CancellationToken.None);
+        }
+        catch (Exception ex) when (IsRefusal(ex))
+        {
+            await AbandonAsync(intent, retract: false);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogHandoffRolledBack(logger, ex, Id, intent.ChildId);
+            await AbandonAsync(intent, retract: true);
+            throw;
+        }
+
+        try
+        {
+            // (3)
+            await CompleteHandoffAsync(intent);
+        }
+        catch (Exception ex)
+        {
+            LogHandoffRolledBack(logger, ex, Id, intent.ChildId);
+            await AbandonAsync(intent, retract: true);
+            throw;
+        }
+
+        return made;
+    }
+
+    public async Task<int> ResumeAsync()
+    {
+        var hadWork = state.State.PendingHandoff is not null || _reminder is not null;
+        var finished = 0;
+        if (state.State.PendingHandoff is not null && await DriveHandoffAsync() is not null)
+        {
+            finished++;
+        }
+
+        if (await ReconcileCatalogAsync() && hadWork && state.State.PendingHandoff is null)
+        {
+            await ClearReminderAsync();
+        }
+
+        return finished;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        _reminder ??= await this.GetReminder(reminderName);
+        await ResumeAsync();
+    }
+
+    /// <summary>
+    /// Rolls a recorded handoff forward: makes the child if it is missing (the same id and spawn, so
+    /// this is idempotent) and records it on the parent. A child refused for good drops the intent and
+    /// the parent stays Active. Returns the child once the handoff is complete, null otherwise.
+    /// </summary>
+    private async Task<SessionSnapshot?> DriveHandoffAsync()
+    {
+        if (state.State.PendingHandoff is not { } intent)
+        {
+            return null;
+        }
+
+        if (state.State.Session is not { Status: SessionStatus.Active })
+        {
+            await AbandonAsync(intent, retract: true);
+            return null;
+        }
+
+        SessionSnapshot made;
+        try
+        {
+            made = await GrainFactory.GetGrain<ISessionProtocol>(intent.ChildId).StartChildAsync(intent.ChildSpawn, [.. state.State.Ancestry, Id], CancellationToken.None);
+            await CompleteHandoffAsync(intent);
+        }
+        catch (Exception ex) when (IsRefusal(ex))
+        {
+            await AbandonAsync(intent, retract: false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Still recorded: the reminder tries again.
+            LogHandoffNotResumed(logger, ex, Id, intent.ChildId);
+            return null;
+        }
+
+        return made;
+    }
+
+    /// <summary>The parent's half: HandedOff with the child, and the intent gone, in one write.</summary>
+    private async Task CompleteHandoffAsync(HandoffIntent intent)
+    {
+        var parent = Current;
+        var now = clock.GetUtcNow();
+        var handedOff = parent with
+        {
+            Status = SessionStatus.HandedOff,
+            HandoffTo = intent.ChildSpawn.AgentName,
+            ChildSessions = [.. parent.ChildSessions, intent.ChildId],
+            UpdatedAt = now,
+            EndedAt = now,
+        };
+        state.State.PendingHandoff = null;
+        await CommitAsync(handedOff, () => state.State.PendingHandoff = intent);
+        await ClearReminderAsync();
+        await AfterEndAsync(handedOff, TopologyEventKind.SessionHandedOff, $"to {intent.ChildSpawn.AgentName} as {intent.ChildId}");
+    }
+
+    /// <summary>
+    /// Gives a handoff up: the child (if one was made) is taken back, then the intent dropped. If the
+    /// intent cannot be dropped (the parent's row refuses writes), it stays and recovery rolls it forward.
+    /// </summary>
+    private async Task AbandonAsync(HandoffIntent intent, bool retract)
+    {
+        try
+        {
+            if (retract)
+            {
+                await GrainFactory.GetGrain<ISessionProtocol>(intent.ChildId).RetractAsync(Id, CancellationToken.None);
+            }
+
+            state.State.PendingHandoff = null;
+            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = intent, CancellationToken.None);
+            await ClearReminderAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogHandoffNotAbandoned(logger, ex, Id, intent.ChildId);
+        }
+    }
+
+    /// <summary>
+    /// The child's context: the given one, or the parent's when none is given; an issue number or
+    /// worktree the given one leaves out is the parent's. Results: the parent's, then the new ones.
+    /// </summary>
+    private static SessionContext InheritContext(SessionContext parent, SessionContext? given) =>
+        given is null
+            ? parent
+            : given with
+            {
+                IssueNumber = given.IssueNumber ?? parent.IssueNumber,
+                WorktreePath = given.WorktreePath ?? parent.WorktreePath,
+                PreviousResults = [.. parent.PreviousResults, .. given.PreviousResults],
+            };
+
+    /// <summary>A refusal for good (bad input, a killed agent, a taken id), as opposed to a fault worth retrying.</summary>
+    private static bool IsRefusal(Exception ex) => ex is SessionMeshException and not StorageUnavailableException;
+
+    private void ResumeSoon()
+    {
+        _resumeTimer ??= this.RegisterGrainTimer(
+            async _ =>
+            {
+                _resumeTimer?.Dispose();
+                _resumeTimer = null;
+                await ResumeAsync();
+            },
+            new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
+    }
+
+    private async Task EnsureReminderAsync(TimeSpan due) =>
+        _reminder = await this.RegisterOrUpdateReminder(ResumeReminder, due, ReminderPeriod);
+
+    private async Task EnsureReminderQuietlyAsync(TimeSpan due)
+    {
+        try
+        {
+            await EnsureReminderAsync(due);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The timer still retries while this activation lives.
+            LogReminderFailed(logger, ex, Id);
+        }
+    }
+
+    private async Task ClearReminderAsync()
+    {
+        if (_reminder is not { } reminder)
+        {
+            return;
+        }
+
+        try
+        {
+            await this.UnregisterReminder(reminder);
+            _reminder = null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A reminder left behind finds nothing to do on its next tick and tries again.
+            LogReminderFailed(logger, ex, Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: handoff to child {ChildId} could not be finished; taking it back.")]
+    private static partial void LogHandoffRolledBack(ILogger logger, Exception exception, Guid sessionId, Guid childId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: handoff to child {ChildId} could not be given up; recovery will finish it.")]
+    private static partial void LogHandoffNotAbandoned(ILogger logger, Exception exception, Guid sessionId, Guid childId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the recorded handoff to child {ChildId} could not be resumed yet; the reminder retries.")]
+    private static partial void LogHandoffNotResumed(ILogger logger, Exception exception, Guid sessionId, Guid childId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the resume reminder could not be registered or removed.")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, Guid sessionId);
+}
