@@ -31,8 +31,8 @@ public static class MeshStorageExtensions
     public static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var directory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(directory);
+        var directory = Security.OwnerOnlyFiles.Directory(dataDirectory);
+        Security.OwnerOnlyFiles.Database(Path.Combine(directory, DatabaseFileName));
         return silo.UseSqlStorage(new GatedSqliteDataSource(Path.Combine(directory, DatabaseFileName)), SqlDialect.Sqlite, SqliteInvariant);
     }
 

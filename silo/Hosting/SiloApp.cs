@@ -4,6 +4,7 @@ using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
+using SessionMesh.Silo.Security;
 
 namespace SessionMesh.Silo.Hosting;
 
@@ -41,6 +42,7 @@ public static class SiloApp
             }
 
             silo.AddDashboard();
+            silo.UseMeshTls(builder.Configuration, mesh.DataDirectory, clustered: !string.IsNullOrWhiteSpace(mesh.PostgresConnectionString));
         });
 
         builder.Services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
