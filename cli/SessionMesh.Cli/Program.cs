@@ -24,6 +24,9 @@ SessionCommands.AddTo(root);
 KeyCommands.AddTo(root);
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(LoadConfigCommand.Create());
+root.Subcommands.Add(SessionMesh.Cli.Run.RunCommand.Create());
+root.Subcommands.Add(SessionMesh.Cli.Run.LogsCommand.Create());
+root.Subcommands.Add(SessionMesh.Cli.Run.ChildCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -20,6 +20,9 @@ public static class MeshApi
         api.MapAgentsApi();
         api.MapSessionsApi();
         api.MapKeysApi();
+        api.MapDirectivesStreamApi();
+        api.MapLogsApi();
+        api.MapAgentLeaseApi();
         return app;
     }
 }

@@ -64,7 +64,7 @@ public static class SessionsApi
 
         api.MapPost("/sessions/{sessionId}/handoff", async (HttpContext http, IGrainFactory grains, string sessionId) =>
         {
-            var id = ApiInput.SessionId(sessionId);
+            var id = (await ReadOwnAsync(http, grains, sessionId)).Id;
             var body = await JsonBody.ReadAsync<HandoffRequest>(http);
             var check = new RequestCheck();
             var toAgent = check.Required("to_agent", body.ToAgent);
@@ -75,17 +75,19 @@ public static class SessionsApi
             return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", child);
         })
         .WithRequestBody<HandoffRequest>()
+        .RequireAccess(Access.Own) // a process run by `session-mesh run` hands off its own session with its agent key
         .WithName("HandoffSession")
         .WithSummary("Hands an Active session to another agent; returns the new child session. 409 unless Active.");
 
         api.MapPost("/sessions/{sessionId}/complete", async (HttpContext http, IGrainFactory grains, string sessionId) =>
-            TypedResults.Ok(await grains.GetGrain<ISessionGrain>(ApiInput.SessionId(sessionId)).CompleteAsync(http.RequestAborted)))
+            TypedResults.Ok(await grains.GetGrain<ISessionGrain>((await ReadOwnAsync(http, grains, sessionId)).Id).CompleteAsync(http.RequestAborted)))
+        .RequireAccess(Access.Own)
         .WithName("CompleteSession")
         .WithSummary("Marks an Active session Completed. 409 unless Active.");
 
         api.MapPost("/sessions/{sessionId}/fail", async (HttpContext http, IGrainFactory grains, string sessionId) =>
         {
-            var id = ApiInput.SessionId(sessionId);
+            var id = (await ReadOwnAsync(http, grains, sessionId)).Id;
             var body = await JsonBody.ReadAsync<FailRequest>(http);
             var check = new RequestCheck();
             var error = check.Required("error", body.Error);
@@ -93,6 +95,7 @@ public static class SessionsApi
             return TypedResults.Ok(await grains.GetGrain<ISessionGrain>(id).FailAsync(error, http.RequestAborted));
         })
         .WithRequestBody<FailRequest>()
+        .RequireAccess(Access.Own)
         .WithName("FailSession")
         .WithSummary("Marks an Active session Failed with an error message. 409 unless Active.");
 

@@ -56,6 +56,7 @@ public static class MeshStorageExtensions
             new SchemaParticipant(dataSource, dialect, sp.GetRequiredService<ILogger<SchemaParticipant>>()));
         silo.Services.AddSingleton<ISessionCatalog>(new SqlSessionCatalog(dataSource));
         silo.Services.AddSingleton<ILeaseStore>(new SqlLeaseStore(dataSource));
+        silo.Services.AddSingleton<SessionMesh.Grains.Logs.ISessionLogStore>(new SqlSessionLogStore(dataSource));
         silo.Services.AddSingleton<IMeshCounters>(new SqlMeshCounters(dataSource));
         silo.Services.AddSingleton<SessionMesh.Grains.Agents.IDirectiveStore>(new SqlDirectiveStore(dataSource));
 

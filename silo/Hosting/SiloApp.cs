@@ -50,6 +50,7 @@ public static class SiloApp
         builder.Services.AddExceptionHandler<MeshExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestBodies());
         builder.Services.AddSingleton<DashboardGate>();
+        builder.Services.AddSingleton<AgentKillSignals>();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();

@@ -1,0 +1,119 @@
+using System.Net;
+
+namespace SessionMesh.Cli.Run;
+
+/// <summary>
+/// Collects the child's output lines with their time and stream and sends them to the session log
+/// in batches. While the mesh is unreachable lines wait here (the oldest dropped past a bound, so a
+/// long outage cannot exhaust memory).
+/// </summary>
+internal sealed class LogShipper
+{
+    public const int MaxBatch = 1000;
+    private const int MaxPending = 50_000;
+    private const int Remembered = 20;
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
+
+    private readonly object _gate = new();
+    private readonly Queue<object> _pending = new();
+    private readonly Queue<string> _last = new();
+    private long _dropped;
+
+    public void Add(string stream, string text)
+    {
+        lock (_gate)
+        {
+            _pending.Enqueue(new { at = DateTimeOffset.UtcNow, stream, text });
+            if (_pending.Count > MaxPending)
+            {
+                _pending.Dequeue();
+                _dropped++;
+            }
+
+            if (stream != "runner")
+            {
+                _last.Enqueue(text);
+                if (_last.Count > Remembered)
+                {
+                    _last.Dequeue();
+                }
+            }
+        }
+    }
+
+    /// <summary>The last few lines the child wrote, oldest first (for a failure's message).</summary>
+    public IReadOnlyList<string> LastLines(int count)
+    {
+        lock (_gate)
+        {
+            return [.. _last.TakeLast(count)];
+        }
+    }
+
+    public async Task ShipAsync(RunnerApi api, string path, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(Period, cancellationToken);
+                while (await SendBatchAsync(api, path, cancellationToken))
+                {
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                // Kept for the next round.
+            }
+        }
+    }
+
+    /// <summary>Sends everything still pending; throws if the mesh does not take it.</summary>
+    public async Task FlushAsync(RunnerApi api, string path, CancellationToken cancellationToken)
+    {
+        while (await SendBatchAsync(api, path, cancellationToken))
+        {
+        }
+    }
+
+    private async Task<bool> SendBatchAsync(RunnerApi api, string path, CancellationToken cancellationToken)
+    {
+        List<object> batch;
+        lock (_gate)
+        {
+            if (_dropped > 0)
+            {
+                _pending.Enqueue(new { at = DateTimeOffset.UtcNow, stream = "runner", text = $"session-mesh run: {_dropped} lines dropped while the mesh was unreachable" });
+                _dropped = 0;
+            }
+
+            batch = [.. _pending.Take(MaxBatch)];
+        }
+
+        if (batch.Count == 0)
+        {
+            return false;
+        }
+
+        var (status, _) = await api.SendAsync(HttpMethod.Post, path, new { lines = batch }, cancellationToken);
+        if (status is >= HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests)
+        {
+            throw new HttpRequestException($"the session log answered {(int)status}");
+        }
+
+        // Sent (or refused for good, e.g. 4xx): either way these lines are done.
+        lock (_gate)
+        {
+            for (var i = 0; i < batch.Count && _pending.Count > 0; i++)
+            {
+                _pending.Dequeue();
+            }
+        }
+
+        return true;
+    }
+}

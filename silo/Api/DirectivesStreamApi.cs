@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using SessionMesh.Agents;
+using SessionMesh.Errors;
+using SessionMesh.Silo.Api.Auth;
+
+namespace SessionMesh.Silo.Api;
+
+/// <summary>
+/// Directives pushed to an agent process as server-sent events: each event's id is the directive's
+/// sequence, so a client resumes with <c>Last-Event-ID</c> (or <c>?after=N</c>) and gets exactly the
+/// directives after it, once each, in order.
+/// </summary>
+public static class DirectivesStreamApi
+{
+    /// <summary>How often an idle stream sends a keep-alive event (proxies and clients drop silent connections).</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>The agent grain forgets an observer after a minute unless it subscribes again.</summary>
+    private static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(30);
+
+    private const int ReplayPage = 100;
+
+    /// <summary>Queued by <see cref="AgentKillSignals"/> when the agent is killed.</summary>
+    private static readonly Directive KilledSignal = new(-1, DirectiveKind.Kill, "killed", null, default);
+
+    public static void MapDirectivesStreamApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/agents/{agentId}/directives/stream", async (HttpContext http, IGrainFactory grains, string agentId, string? after) =>
+        {
+            http.DemandAgent(agentId);
+            var agent = grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId));
+            var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+            var since = ApiInput.WholeNumber(lastEventId.Length > 0 ? "Last-Event-ID" : "after", lastEventId.Length > 0 ? lastEventId : after, 0);
+            await agent.GetAsync(http.RequestAborted); // 404 for an unknown agent, before the stream starts
+            var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+            var signals = http.RequestServices.GetRequiredService<AgentKillSignals>();
+            return TypedResults.ServerSentEvents(StreamAsync(grains, signals, agent, since, json, http.RequestAborted));
+        })
+        .RequireAccess(Access.Own)
+        .WithName("StreamDirectives")
+        .WithSummary("Server-sent events of the agent's directives after ?after=N or Last-Event-ID (event id = sequence), then each new one as it is issued; 'keepalive' events while idle.");
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(
+        IGrainFactory grains, AgentKillSignals signals, IAgentGrain agent, long after, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pushed = Channel.CreateUnbounded<Directive>(new UnboundedChannelOptions { SingleReader = true });
+        var relay = new DirectiveRelay(pushed.Writer);
+        var reference = grains.CreateObjectReference<IAgentObserver>(relay);
+        using var killWatch = await signals.WatchAsync(agent.GetPrimaryKeyString(), () => pushed.Writer.TryWrite(KilledSignal), cancellationToken);
+        try
+        {
+            // Subscribe before replaying: a directive issued in between is then both pushed and
+            // replayed, and the sequence check below drops the second copy. Nothing falls in a gap.
+            await agent.SubscribeAsync(reference, cancellationToken);
+            var subscribedAt = DateTime.UtcNow;
+            var last = after;
+            await foreach (var directive in ReplayAsync(agent, last, cancellationToken))
+            {
+                last = directive.Sequence;
+                yield return Event(directive, json);
+            }
+
+            if (await agent.GetAsync(cancellationToken) is { Status: AgentStatus.Killed } killed)
+            {
+                // Killed before the watch began: no signal will come, so say it now.
+                yield return new SseItem<string>(JsonSerializer.Serialize(killed, json), "killed");
+                yield break;
+            }
+
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (DateTime.UtcNow - subscribedAt > Resubscribe)
+                {
+                    await agent.SubscribeAsync(reference, cancellationToken);
+                    subscribedAt = DateTime.UtcNow;
+                }
+
+                var next = await ReadOrTimeoutAsync(pushed.Reader, KeepAlive, cancellationToken);
+                if (next is null)
+                {
+                    yield return new SseItem<string>(string.Empty, "keepalive");
+                    continue;
+                }
+
+                if (ReferenceEquals(next, KilledSignal))
+                {
+                    // A forced kill (or a graceful one made final): say so once, then end the stream.
+                    var snapshot = await agent.GetAsync(cancellationToken);
+                    yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, json), "killed");
+                    yield break;
+                }
+
+                if (next.Sequence <= last)
+                {
+                    continue; // already sent by the replay
+                }
+
+                if (next.Sequence > last + 1)
+                {
+                    // A push went missing (e.g. the grain moved silos): fill the gap from storage.
+                    await foreach (var missed in ReplayAsync(agent, last, cancellationToken))
+                    {
+                        last = missed.Sequence;
+                        yield return Event(missed, json);
+                    }
+
+                    continue;
+                }
+
+                last = next.Sequence;
+                yield return Event(next, json);
+            }
+        }
+        finally
+        {
+            try
+            {
+                await agent.UnsubscribeAsync(reference, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The grain forgets the observer after a minute anyway.
+            }
+
+            grains.DeleteObjectReference<IAgentObserver>(reference);
+        }
+    }
+
+    private static async IAsyncEnumerable<Directive> ReplayAsync(IAgentGrain agent, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await agent.GetDirectivesAsync(after, ReplayPage, cancellationToken);
+            foreach (var directive in page)
+            {
+                after = directive.Sequence;
+                yield return directive;
+            }
+
+            if (page.Count < ReplayPage)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static async Task<Directive?> ReadOrTimeoutAsync(ChannelReader<Directive> reader, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (reader.TryRead(out var ready))
+        {
+            return ready;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            return await reader.WaitToReadAsync(timer.Token) && reader.TryRead(out var next) ? next : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static SseItem<string> Event(Directive directive, JsonSerializerOptions json) =>
+        new(JsonSerializer.Serialize(directive, json), directive.Kind == DirectiveKind.Kill ? "kill" : "directive")
+        {
+            EventId = directive.Sequence.ToString(CultureInfo.InvariantCulture),
+        };
+
+    /// <summary>The observer the agent grain pushes to; it only queues, so the grain never waits on the HTTP client.</summary>
+    private sealed class DirectiveRelay(ChannelWriter<Directive> writer) : IAgentObserver
+    {
+        public Task OnDirectiveAsync(Directive directive)
+        {
+            writer.TryWrite(directive);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using SessionMesh.Logs;
+using SessionMesh.Sessions;
+using SessionMesh.Silo.Api.Auth;
+
+namespace SessionMesh.Silo.Api;
+
+/// <summary>A session's output: appended in batches by its runner, read as a tail or followed live.</summary>
+public static class LogsApi
+{
+    private const int ReplayPage = 500;
+
+    public static void MapLogsApi(this RouteGroupBuilder api)
+    {
+        var logs = api.MapGroup("/sessions/{sessionId}/logs").RequireAccess(Access.Own);
+
+        logs.MapPost("/", async (HttpContext http, IGrainFactory grains, string sessionId) =>
+        {
+            var session = await ReadOwnAsync(http, grains, sessionId);
+            var body = await JsonBody.ReadAsync<LogAppendRequest>(http);
+            var check = new RequestCheck();
+            var lines = check.Required("lines", body.Lines);
+            check.ThrowIfAny();
+            var entries = lines.Select(l => new LogEntry(l.At ?? default, l.Stream ?? "stdout", l.Text ?? string.Empty)).ToList();
+            var last = await grains.GetGrain<ISessionLogGrain>(session.Id).AppendAsync(entries, http.RequestAborted);
+            return TypedResults.Ok(new LogAppended(last));
+        })
+        .WithRequestBody<LogAppendRequest>()
+        .WithName("AppendSessionLog")
+        .WithSummary("Appends a batch of output lines {\"lines\": [{\"text\", \"stream\"?: stdout|stderr|runner, \"at\"?}]} (at most 1000). Each session keeps its newest 1 MiB.");
+
+        logs.MapGet("/", async (HttpContext http, IGrainFactory grains, string sessionId, string? tail, string? after, string? follow) =>
+        {
+            var session = await ReadOwnAsync(http, grains, sessionId);
+            var log = grains.GetGrain<ISessionLogGrain>(session.Id);
+            var count = (int)ApiInput.WholeNumber("tail", tail, 100);
+            var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+            long? since = lastEventId.Length > 0 ? ApiInput.WholeNumber("Last-Event-ID", lastEventId, 0)
+                : after is null ? null : ApiInput.WholeNumber("after", after, 0);
+            if (!ApiInput.Flag("follow", follow, false))
+            {
+                var lines = since is { } mark ? await log.ReadAfterAsync(mark, Math.Clamp(count, 1, 10_000), http.RequestAborted) : await log.TailAsync(count, http.RequestAborted);
+                return (IResult)TypedResults.Ok(new LogLines(session.Id, lines));
+            }
+
+            var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+            return TypedResults.ServerSentEvents(FollowAsync(grains, session.Id, since, count, json, http.RequestAborted));
+        })
+        .WithName("ReadSessionLog")
+        .WithSummary("The last ?tail=N lines (default 100), or the lines after ?after=N; with ?follow=true, server-sent events of them and then of each new line (event id = line sequence) until the session ends.");
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> FollowAsync(
+        IGrainFactory grains, Guid sessionId, long? after, int tail, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var log = grains.GetGrain<ISessionLogGrain>(sessionId);
+        var session = grains.GetGrain<ISessionGrain>(sessionId);
+        var pushed = Channel.CreateUnbounded<IReadOnlyList<LogLine>>(new UnboundedChannelOptions { SingleReader = true });
+        var reference = grains.CreateObjectReference<ISessionLogObserver>(new LineRelay(pushed.Writer));
+        try
+        {
+            // Subscribe first, then catch up: lines appended in between arrive twice and the
+            // sequence check drops the second copy.
+            await log.SubscribeAsync(reference, cancellationToken);
+            var subscribedAt = DateTime.UtcNow;
+            var last = 0L;
+            var catchUp = after is { } mark ? await log.ReadAfterAsync(mark, ReplayPage, cancellationToken) : await log.TailAsync(Math.Clamp(tail, 1, 10_000), cancellationToken);
+            last = after ?? 0;
+            while (true)
+            {
+                foreach (var line in catchUp)
+                {
+                    last = line.Sequence;
+                    yield return Event(line, json);
+                }
+
+                if (catchUp.Count < ReplayPage || after is null)
+                {
+                    break;
+                }
+
+                catchUp = await log.ReadAfterAsync(last, ReplayPage, cancellationToken);
+            }
+
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (DateTime.UtcNow - subscribedAt > TimeSpan.FromSeconds(30))
+                {
+                    await log.SubscribeAsync(reference, cancellationToken);
+                    subscribedAt = DateTime.UtcNow;
+                }
+
+                var batch = await ReadOrTimeoutAsync(pushed.Reader, TimeSpan.FromSeconds(2), cancellationToken);
+                if (batch is null)
+                {
+                    // Idle: once the session has ended and nothing more came, the log is complete.
+                    var snapshot = await session.GetAsync(cancellationToken);
+                    if (snapshot.Status != SessionStatus.Active)
+                    {
+                        foreach (var line in await log.ReadAfterAsync(last, ReplayPage, cancellationToken))
+                        {
+                            last = line.Sequence;
+                            yield return Event(line, json);
+                        }
+
+                        yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, json), "end");
+                        yield break;
+                    }
+
+                    yield return new SseItem<string>(string.Empty, "keepalive");
+                    continue;
+                }
+
+                if (batch.Count > 0 && batch[0].Sequence > last + 1)
+                {
+                    // A push went missing: read the gap from the store.
+                    foreach (var line in await log.ReadAfterAsync(last, ReplayPage, cancellationToken))
+                    {
+                        last = line.Sequence;
+                        yield return Event(line, json);
+                    }
+                }
+
+                foreach (var line in batch.Where(l => l.Sequence > last))
+                {
+                    last = line.Sequence;
+                    yield return Event(line, json);
+                }
+            }
+        }
+        finally
+        {
+            try
+            {
+                await log.UnsubscribeAsync(reference, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The grain forgets the observer after a minute anyway.
+            }
+
+            grains.DeleteObjectReference<ISessionLogObserver>(reference);
+        }
+    }
+
+    private static async Task<IReadOnlyList<LogLine>?> ReadOrTimeoutAsync(ChannelReader<IReadOnlyList<LogLine>> reader, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (reader.TryRead(out var ready))
+        {
+            return ready;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(timeout);
+        try
+        {
+            return await reader.WaitToReadAsync(timer.Token) && reader.TryRead(out var next) ? next : null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private static SseItem<string> Event(LogLine line, JsonSerializerOptions json) =>
+        new(JsonSerializer.Serialize(line, json), "line") { EventId = line.Sequence.ToString(CultureInfo.InvariantCulture) };
+
+    private static async Task<SessionSnapshot> ReadOwnAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    {
+        var id = ApiInput.SessionId(sessionId);
+        var session = await grains.GetGrain<ISessionGrain>(id).GetAsync(http.RequestAborted);
+        http.DemandSession(id, session.AgentId);
+        return session;
+    }
+
+    private sealed class LineRelay(ChannelWriter<IReadOnlyList<LogLine>> writer) : ISessionLogObserver
+    {
+        public Task OnLinesAsync(IReadOnlyList<LogLine> lines)
+        {
+            writer.TryWrite(lines);
+            return Task.CompletedTask;
+        }
+    }
+}
+
+/// <summary>POST /sessions/{id}/logs.</summary>
+public sealed record LogAppendRequest(IReadOnlyList<LogAppendLine>? Lines);
+
+/// <summary>One line to append.</summary>
+public sealed record LogAppendLine(string? Text, string? Stream, DateTimeOffset? At);
+
+/// <summary>The sequence of the last line appended.</summary>
+public sealed record LogAppended(long LastSequence);
+
+/// <summary>Lines of a session's log, oldest first.</summary>
+public sealed record LogLines(Guid SessionId, IReadOnlyList<LogLine> Lines);
