@@ -24,6 +24,7 @@ SessionCommands.AddTo(root);
 KeyCommands.AddTo(root);
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(LoadConfigCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
