@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for tests and local clusters: Debian's server binaries, a cluster in DIR,
-# listening on 127.0.0.1:PORT only. Installs the Debian package when the binaries are missing.
+# listening on 127.0.0.1:PORT only. Installs the Debian package when the binaries are missing,
+# unless PG_BIN names the server's bin directory (then it only uses that, and never installs).
 #   scripts/postgres.sh start DIR [PORT]   prints the connection string on stdout
 #   scripts/postgres.sh stop DIR
 #   scripts/postgres.sh restart DIR
+#   scripts/postgres.sh bin                prints the bin directory (installing the package if needed)
 set -euo pipefail
-cmd=${1:?usage: postgres.sh start|stop|restart DIR [PORT]}
-dir=${2:?usage: postgres.sh start|stop|restart DIR [PORT]}
+cmd=${1:?usage: postgres.sh start|stop|restart DIR [PORT] | bin}
+if [ "$cmd" = bin ]; then set -- bin -; fi
+dir=${2:?usage: postgres.sh start|stop|restart DIR [PORT] | bin}
 port=${3:-55432}
 
 pgbin() {
   local bin
+  if [ -n "${PG_BIN:-}" ]; then
+    [ -x "$PG_BIN/initdb" ] || { echo "postgres.sh: PG_BIN=$PG_BIN has no initdb" >&2; exit 1; }
+    echo "$PG_BIN"; return
+  fi
   bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
   if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
     echo "postgres.sh: installing PostgreSQL (Debian package)..." >&2
@@ -53,6 +60,9 @@ case "$cmd" in
     bin=$(pgbin)
     as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 restart \
       -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" -l "$dir/server.log" >&2
+    ;;
+  bin)
+    pgbin
     ;;
   *)
     echo "usage: postgres.sh start|stop|restart DIR [PORT]" >&2; exit 2 ;;

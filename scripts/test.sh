@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The one command that runs every SessionMesh test on a fresh machine:
 # restores packages, builds with warnings as errors, and runs the xunit suites
-# (real SQLite files in temp directories; nothing else to install).
+# (real SQLite files in temp directories). The PostgreSQL cluster tests get one throwaway server,
+# provisioned here (scripts/postgres.sh installs Debian's package if the binaries are missing) and
+# handed to the tests through SESSION_MESH_TEST_POSTGRES (admin connection string),
+# SESSION_MESH_TEST_POSTGRES_DIR (its directory, for stopping and starting it) and PG_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +14,18 @@ dotnet restore SessionMesh.Orleans.sln
 dotnet build SessionMesh.Orleans.sln --no-restore -c Release
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pgdir=$(mktemp -d -t sessionmesh-test-pg-XXXXXX)
+cleanup() {
+  PG_BIN=${PG_BIN:-} scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true
+  rm -rf "$pgdir" "$log"
+}
+trap cleanup EXIT
+
+PG_BIN=$(scripts/postgres.sh bin)
+export PG_BIN
+pgport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+SESSION_MESH_TEST_POSTGRES=$(scripts/postgres.sh start "$pgdir" "$pgport")
+export SESSION_MESH_TEST_POSTGRES SESSION_MESH_TEST_POSTGRES_DIR=$pgdir
 status=0
 dotnet test SessionMesh.Orleans.sln --no-build -c Release --blame-hang-timeout 5m --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 

@@ -27,6 +27,7 @@ root.Subcommands.Add(LoadConfigCommand.Create());
 root.Subcommands.Add(SessionMesh.Cli.Run.RunCommand.Create());
 root.Subcommands.Add(SessionMesh.Cli.Run.LogsCommand.Create());
 root.Subcommands.Add(SessionMesh.Cli.Run.ChildCommand.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

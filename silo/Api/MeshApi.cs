@@ -23,6 +23,7 @@ public static class MeshApi
         api.MapDirectivesStreamApi();
         api.MapLogsApi();
         api.MapAgentLeaseApi();
+        api.MapAuditApi();
         return app;
     }
 }

@@ -29,8 +29,7 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             SessionAlreadyExistsException => (409, "Session already exists", null),
             StaleEpochException => (409, "Stale epoch", null),
             Auth.ForbiddenException => (403, "Forbidden", null),
-            StorageUnavailableException => (503, "Storage unavailable", null),
-            _ when IsUnavailable(exception) => (503, "Storage unavailable", null),
+            _ when Unavailable(exception) is { } unavailable => (unavailable.Status, unavailable.Title, null),
             _ => (500, "Internal error", (IReadOnlyDictionary<string, string[]>?)null),
         };
 
@@ -42,12 +41,12 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             // the driver's exception cannot be serialized back) is that outage, not a bug: say so.
             if (!await DatabaseAnswersAsync(cancellationToken))
             {
-                (status, title) = (503, "Storage unavailable");
+                (status, title) = (503, StorageUnavailable);
             }
         }
 
         httpContext.Response.StatusCode = status;
-        if (status == 503)
+        if (status is 503 or 504)
         {
             httpContext.Response.Headers.RetryAfter = "2";
         }
@@ -56,10 +55,12 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
         {
             Status = status,
             Title = title,
-            Detail = status switch
+            Detail = (status, title) switch
             {
-                500 => "The request could not be completed.",
-                503 => "The database or a silo did not answer in time. Retry shortly; a read shows whether the change took effect.",
+                (500, _) => "The request could not be completed.",
+                (_, StorageUnavailable) => "The database did not answer. Retry shortly; a read shows whether the change took effect.",
+                (_, TimedOut) => "A silo or grain did not answer in time. Retry shortly; a read shows whether the change took effect.",
+                (_, MeshUnavailable) => "The silo that holds this grain is unreachable or shutting down. Retry shortly; a read shows whether the change took effect.",
                 _ => exception.Message,
             },
         };
@@ -86,19 +87,33 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
         }
     }
 
-    /// <summary>The database or the cluster did not answer: a transient state, not a fault of the request.</summary>
-    private static bool IsUnavailable(Exception exception)
+    private const string StorageUnavailable = "Storage unavailable";
+    private const string TimedOut = "Timed out";
+    private const string MeshUnavailable = "Mesh unavailable";
+
+    /// <summary>
+    /// The database or the cluster did not answer: a transient state, not a fault of the request. The
+    /// title names the part that failed, so an operator looks at the database only when it is the database.
+    /// </summary>
+    private static (int Status, string Title)? Unavailable(Exception exception)
     {
+        (int, string)? found = null;
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is StorageUnavailableException or System.Data.Common.DbException or TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException)
+            switch (e)
             {
-                return true;
+                case StorageUnavailableException or System.Data.Common.DbException:
+                    return (503, StorageUnavailable);
+                case TimeoutException:
+                    found ??= (504, TimedOut);
+                    break;
+                case Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException:
+                    found ??= (503, MeshUnavailable);
+                    break;
             }
-
         }
 
-        return false;
+        return found;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error in {Method} {Path}.")]

@@ -6,6 +6,7 @@ using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.Storage;
 using SessionMesh.Grains;
+using SessionMesh.Grains.Audit;
 using SessionMesh.Grains.Liveness;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Silo.Storage;
@@ -40,7 +41,15 @@ public static class MeshStorageExtensions
     public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        // Keepalive on idle pooled connections: a connection the server dropped (a restart) is found
+        // broken and discarded while idle, instead of failing the next call that borrows it.
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (settings.KeepAlive == 0)
+        {
+            settings.KeepAlive = 2;
+        }
+
+        var dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = PostgresInvariant;
@@ -59,6 +68,8 @@ public static class MeshStorageExtensions
         silo.Services.AddSingleton<SessionMesh.Grains.Logs.ISessionLogStore>(new SqlSessionLogStore(dataSource));
         silo.Services.AddSingleton<IMeshCounters>(new SqlMeshCounters(dataSource));
         silo.Services.AddSingleton<SessionMesh.Grains.Agents.IDirectiveStore>(new SqlDirectiveStore(dataSource));
+        silo.Services.AddSingleton<IMeshAuditStore>(new SqlAuditStore(dataSource));
+        silo.Services.AddSingleton<MeshAuditor>();
 
         foreach (var name in new[] { MeshStorage.Name, MeshSiloExtensions.PubSubStore })
         {
@@ -70,6 +81,7 @@ public static class MeshStorageExtensions
                     // Orleans' own version-tolerant binary format: [Id]-numbered fields, polymorphic results.
                     o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
+            silo.Services.TranslateStorageFaults(name, dataSource);
         }
 
         silo.UseAdoNetReminderService(o =>
@@ -78,6 +90,16 @@ public static class MeshStorageExtensions
             o.DataSource = dataSource;
         });
         return silo;
+    }
+
+    /// <summary>Wraps the grain storage registered as <paramref name="name"/> in <see cref="FaultTranslatingGrainStorage"/>.</summary>
+    private static void TranslateStorageFaults(this IServiceCollection services, string name, DbDataSource dataSource)
+    {
+        var registered = services.Single(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, name));
+        var create = registered.KeyedImplementationFactory
+            ?? throw new InvalidOperationException($"grain storage '{name}' is not registered through a factory; cannot wrap it");
+        services.Remove(registered);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new FaultTranslatingGrainStorage((IGrainStorage)create(sp, key), dataSource));
     }
 
     /// <summary>Applies the schema first thing in the silo's lifecycle.</summary>

@@ -143,16 +143,21 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
             await postgres.StopServerAsync();
             try
             {
-                // While the database is down: a clean 503 problem, never a hang or a 500.
-                using var response = await silos[1].Http.PostAsync($"{Api}/sessions", HttpSilo.Json("""{"agent_name": "WhileDown"}"""));
-                try
+                // While the database is down: a clean 503 naming storage, never a hang or a 500. Several
+                // new sessions, so some activate on the other silo: an activation's fault must cross silos typed.
+                for (var i = 0; i < 6; i++)
                 {
-                    await HttpSilo.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
-                }
-                catch (Xunit.Sdk.XunitException)
-                {
-                    silos.ForEach(s => output.WriteLine($"--- {s.Url}{Environment.NewLine}{s.RecentLog}"));
-                    throw;
+                    using var response = await silos[1].Http.PostAsync($"{Api}/sessions", HttpSilo.Json($$"""{"session_id": "{{Guid.NewGuid()}}", "agent_name": "WhileDown"}"""));
+                    try
+                    {
+                        var problem = await HttpSilo.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+                        Assert.Equal("Storage unavailable", problem.GetProperty("title").GetString());
+                    }
+                    catch (Xunit.Sdk.XunitException)
+                    {
+                        silos.ForEach(s => output.WriteLine($"--- {s.Url}{Environment.NewLine}{s.RecentLog}"));
+                        throw;
+                    }
                 }
             }
             finally
@@ -160,24 +165,71 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
                 await postgres.StartServerAsync();
             }
 
-            // Both silos kept running and serve again once the database is back.
-            string? after = null;
-            var until = DateTime.UtcNow.AddSeconds(60);
-            while (after is null && DateTime.UtcNow < until)
+            // Both silos kept running: each reports ready again once the database is back (a condition,
+            // not a delay), and from then on calls succeed at the first attempt on either silo.
+            foreach (var silo in silos)
             {
-                try
+                await silo.WaitReadyAsync();
+            }
+
+            var after = await SpawnAsync(silos[1].Http);
+            var afterOnOther = await SpawnAsync(silos[0].Http);
+            Assert.Equal("Active", (await GetAsync(silos[0].Http, $"{Api}/sessions/{before}")).GetProperty("status").GetString());
+            Assert.Equal("Active", (await GetAsync(silos[0].Http, $"{Api}/sessions/{after}")).GetProperty("status").GetString());
+            Assert.Equal("Active", (await GetAsync(silos[1].Http, $"{Api}/sessions/{afterOnOther}")).GetProperty("status").GetString());
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_silo_that_does_not_answer_is_reported_as_the_mesh_never_as_storage_or_500()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var silos = await StartSilosAsync(database, $"frozen-{Guid.NewGuid():N}", 2);
+        try
+        {
+            // Sessions spawned through each silo activate there; then silo 1 freezes (SIGSTOP): it
+            // holds its grains but answers nothing, while the database is fine.
+            var sessions = new List<string>();
+            foreach (var silo in silos)
+            {
+                for (var i = 0; i < 4; i++)
                 {
-                    after = await SpawnAsync(silos[1].Http);
-                }
-                catch (Exception ex) when (ex is Xunit.Sdk.XunitException or HttpRequestException)
-                {
-                    await Task.Delay(500);
+                    sessions.Add(await SpawnAsync(silo.Http));
                 }
             }
 
-            Assert.NotNull(after);
-            Assert.Equal("Active", (await GetAsync(silos[0].Http, $"{Api}/sessions/{before}")).GetProperty("status").GetString());
-            Assert.Equal("Active", (await GetAsync(silos[0].Http, $"{Api}/sessions/{after}")).GetProperty("status").GetString());
+            await silos[1].SignalAsync("STOP");
+            try
+            {
+                var answers = await Task.WhenAll(sessions.Select(async id =>
+                {
+                    using var response = await silos[0].Http.GetAsync($"{Api}/sessions/{id}");
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return "200";
+                    }
+
+                    var problem = await HttpSilo.AssertProblemAsync(response, response.StatusCode);
+                    return $"{(int)response.StatusCode} {problem.GetProperty("title").GetString()}";
+                }));
+                output.WriteLine(string.Join(Environment.NewLine, answers));
+
+                // Grains on the frozen silo time out or are rejected once it is declared dead; a read
+                // after that reactivates elsewhere (200). Never "Storage unavailable", never a 500.
+                Assert.All(answers, a => Assert.Contains(a, new[] { "200", "504 Timed out", "503 Mesh unavailable" }));
+                Assert.Contains(answers, a => a != "200");
+            }
+            finally
+            {
+                await silos[1].SignalAsync("CONT");
+            }
         }
         finally
         {

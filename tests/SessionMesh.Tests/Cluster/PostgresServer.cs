@@ -4,21 +4,31 @@ using Npgsql;
 namespace SessionMesh.Tests.Cluster;
 
 /// <summary>
-/// A throwaway PostgreSQL for the cluster tests, started with the project's own
-/// scripts/postgres.sh (which installs the Debian package if the server is missing). Each test gets
-/// its own database, so state, catalog and membership never mix between tests.
+/// The throwaway PostgreSQL of the cluster tests. The test command provisions it (scripts/test.sh
+/// starts one with scripts/postgres.sh) and names it in the environment; the tests never install
+/// anything. Each test gets its own database, so state, catalog and membership never mix.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
+    /// <summary>The server's admin connection string.</summary>
+    public const string ConnectionVariable = "SESSION_MESH_TEST_POSTGRES";
+
+    /// <summary>The server's directory (scripts/postgres.sh stop|start DIR), for database-restart tests.</summary>
+    public const string DirectoryVariable = "SESSION_MESH_TEST_POSTGRES_DIR";
+
     private string? _directory;
 
     public string AdminConnectionString { get; private set; } = string.Empty;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _directory = Directory.CreateTempSubdirectory("sessionmesh-pg-").FullName;
-        var port = Http.HttpSiloPorts.Free();
-        AdminConnectionString = (await RunScriptAsync("start", _directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture))).Trim();
+        AdminConnectionString = Environment.GetEnvironmentVariable(ConnectionVariable) is { Length: > 0 } connection
+            ? connection
+            : throw new InvalidOperationException($"{ConnectionVariable} is not set: run the tests with ./scripts/test.sh, which starts a throwaway PostgreSQL for them.");
+        _directory = Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } directory
+            ? directory
+            : throw new InvalidOperationException($"{DirectoryVariable} is not set: run the tests with ./scripts/test.sh.");
+        return Task.CompletedTask;
     }
 
     /// <summary>A new, empty database on this server; returns its connection string.</summary>
@@ -39,16 +49,17 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public Task StartServerAsync() => RunScriptAsync("start", _directory!, File.ReadAllText(Path.Combine(_directory!, "port")).Trim());
 
-    public async Task DisposeAsync()
-    {
-        if (_directory is not null)
-        {
-            await RunScriptAsync("stop", _directory);
-        }
-    }
+    /// <summary>The server belongs to the test command, which stops it; a test that stopped it has started it again.</summary>
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private static async Task<string> RunScriptAsync(params string[] args)
     {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("PG_BIN")))
+        {
+            throw new InvalidOperationException("PG_BIN is not set: run the tests with ./scripts/test.sh, which provisions PostgreSQL.");
+        }
+
+        // PG_BIN (set by the test command) makes the script use the provisioned server, never install one.
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "scripts", "postgres.sh"));
         foreach (var arg in args)
@@ -59,7 +70,7 @@ public sealed class PostgresServer : IAsyncLifetime
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(10));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed: {await stderr}");

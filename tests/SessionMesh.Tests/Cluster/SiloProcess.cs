@@ -103,6 +103,13 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"silo {Url} did not become ready");
     }
 
+    /// <summary>Sends a signal (STOP freezes the silo: it holds its grains but answers nothing; CONT thaws it).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var process = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await process.WaitForExitAsync();
+    }
+
     /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
     public async Task KillAsync()
     {
