@@ -28,6 +28,8 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             InvalidTransitionException => (409, "Invalid transition", null),
             SessionAlreadyExistsException => (409, "Session already exists", null),
             StaleEpochException => (409, "Stale epoch", null),
+            DirectiveLimitException => (409, "Directive limit reached", null),
+            ContextTooLargeException => (422, "Context too large", null),
             Auth.ForbiddenException => (403, "Forbidden", null),
             StorageUnavailableException => (503, "Storage unavailable", null),
             _ when IsUnavailable(exception) => (503, "Storage unavailable", null),
