@@ -28,6 +28,8 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
             InvalidTransitionException => (409, "Invalid transition", null),
             SessionAlreadyExistsException => (409, "Session already exists", null),
             StaleEpochException => (409, "Stale epoch", null),
+            DirectiveLimitException => (409, "Directive limit reached", null),
+            ContextTooLargeException => (422, "Context too large", null),
             Auth.ForbiddenException => (403, "Forbidden", null),
             _ when Unavailable(exception) is { } unavailable => (unavailable.Status, unavailable.Title, null),
             _ => (500, "Internal error", (IReadOnlyDictionary<string, string[]>?)null),

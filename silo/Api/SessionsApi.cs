@@ -70,7 +70,8 @@ public static class SessionsApi
             var toAgent = check.Required("to_agent", body.ToAgent);
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
             check.ThrowIfAny();
-            var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context ?? new SessionContext(), Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl };
+            // No context keeps the parent's (issue, worktree, phase); new results append to the inherited ones.
+            var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl };
             var child = await grains.GetGrain<ISessionGrain>(id).HandoffAsync(handoff, http.RequestAborted);
             return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", child);
         })
@@ -99,16 +100,44 @@ public static class SessionsApi
         .WithName("FailSession")
         .WithSummary("Marks an Active session Failed with an error message. 409 unless Active.");
 
-        api.MapGet("/sessions/{sessionId}/lineage", async (HttpContext http, IGrainFactory grains, string sessionId) =>
-            TypedResults.Ok(await grains.GetGrain<ISessionDirectoryGrain>(0).GetLineageAsync(ApiInput.SessionId(sessionId), http.RequestAborted)))
+        api.MapGet("/sessions/{sessionId}/lineage", async Task<IResult> (HttpContext http, IGrainFactory grains, string sessionId, string? include) =>
+        {
+            var id = ApiInput.SessionId(sessionId);
+            var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
+            return IncludesContext(include)
+                ? TypedResults.Ok(await directory.GetLineageAsync(id, http.RequestAborted))
+                : TypedResults.Ok(await directory.GetLineageSummariesAsync(id, http.RequestAborted));
+        })
         .WithName("GetLineage")
-        .WithSummary("The chain of sessions from the root to this one (root first).");
+        .WithSummary("The chain of sessions from the root to this one (root first), without contexts unless include=context.");
 
-        api.MapGet("/sessions/{sessionId}/descendants", async (HttpContext http, IGrainFactory grains, string sessionId) =>
-            TypedResults.Ok(await grains.GetGrain<ISessionDirectoryGrain>(0).GetDescendantsAsync(ApiInput.SessionId(sessionId), http.RequestAborted)))
+        api.MapGet("/sessions/{sessionId}/descendants", async Task<IResult> (HttpContext http, IGrainFactory grains, string sessionId, string? include, string? limit, string? cursor) =>
+        {
+            var id = ApiInput.SessionId(sessionId);
+            var withContext = IncludesContext(include);
+            var page = await grains.GetGrain<ISessionDirectoryGrain>(0).GetDescendantPageAsync(id, ApiInput.Limit(limit), cursor, withContext, http.RequestAborted);
+
+            // The body stays the array it always was; the next page is announced as an RFC 8288 link.
+            if (page.NextCursor is { } next)
+            {
+                var query = $"?limit={ApiInput.Limit(limit)}&cursor={Uri.EscapeDataString(next)}{(withContext ? "&include=context" : "")}";
+                http.Response.Headers.Link = $"<{MeshApi.Prefix}/sessions/{id}/descendants{query}>; rel=\"next\"";
+            }
+
+            return withContext
+                ? TypedResults.Ok(page.Sessions)
+                : TypedResults.Ok(page.Sessions.Select(SessionSummary.Of).ToList());
+        })
         .WithName("GetDescendants")
-        .WithSummary("Every session handed off below this one, breadth first.");
+        .WithSummary("The sessions handed off below this one, breadth first, without contexts unless include=context; limit (default 100, at most 500) and cursor page it, the next page in the Link header.");
     }
+
+    private static bool IncludesContext(string? include) => include switch
+    {
+        null or "" => false,
+        _ when include.Equals("context", StringComparison.OrdinalIgnoreCase) => true,
+        _ => throw new InvalidInputException("include", $"the only value is 'context' (got '{(include.Length > 40 ? include[..40] : include)}')."),
+    };
 
     private static async Task<SessionSnapshot> ReadOwnAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {

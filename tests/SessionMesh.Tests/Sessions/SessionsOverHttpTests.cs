@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+using SessionMesh.Tests.Http;
+
+namespace SessionMesh.Tests.Sessions;
+
+/// <summary>Handoff without a context, summaries, descendant paging and the new size problems, over real HTTP.</summary>
+[Collection(HttpSiloCollection.Name)]
+public sealed class SessionsOverHttpTests(HttpSiloFixture fixture)
+{
+    private const string Api = "/api/session-mesh";
+
+    private HttpClient Client => fixture.Silo.Admin;
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string path, string? body, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : HttpSilo.Json(body) };
+        using var response = await Client.SendAsync(request);
+        var json = await HttpSilo.ReadAsync(response);
+        Assert.True(expected == response.StatusCode, $"{method} {path}: {(int)response.StatusCode} {json}");
+        return json;
+    }
+
+    [Fact]
+    public async Task A_handoff_without_context_keeps_the_issue_worktree_and_phase()
+    {
+        var root = await SendAsync(HttpMethod.Post, $"{Api}/sessions", """
+            {"agent_name": "CodeGenAgent", "context": {"issue_number": 9, "current_phase": "CodeGeneration", "worktree_path": ".worktrees/issue-9"}}
+            """, HttpStatusCode.Created);
+        var child = await SendAsync(HttpMethod.Post, $"{Api}/sessions/{root.GetProperty("id").GetString()}/handoff", """{"to_agent": "ReviewAgent"}""", HttpStatusCode.Created);
+        var context = child.GetProperty("context");
+        Assert.Equal(9, context.GetProperty("issue_number").GetInt32());
+        Assert.Equal(".worktrees/issue-9", context.GetProperty("worktree_path").GetString());
+        Assert.Equal("CodeGeneration", context.GetProperty("current_phase").GetString());
+    }
+
+    [Fact]
+    public async Task Lineage_and_descendants_answer_summaries_and_descendants_page_with_a_link()
+    {
+        var root = (await SendAsync(HttpMethod.Post, $"{Api}/sessions", """{"agent_name": "A", "context": {"issue_number": 1}}""", HttpStatusCode.Created)).GetProperty("id").GetString();
+        var ids = new List<string?>();
+        var at = root;
+        for (var i = 0; i < 3; i++)
+        {
+            at = (await SendAsync(HttpMethod.Post, $"{Api}/sessions/{at}/handoff", """{"to_agent": "B"}""", HttpStatusCode.Created)).GetProperty("id").GetString();
+            ids.Add(at);
+        }
+
+        var lineage = await SendAsync(HttpMethod.Get, $"{Api}/sessions/{at}/lineage", null, HttpStatusCode.OK);
+        Assert.All(lineage.EnumerateArray(), s => Assert.False(s.TryGetProperty("context", out _)));
+        Assert.Equal("B", lineage[3].GetProperty("agent_name").GetString());
+        var full = await SendAsync(HttpMethod.Get, $"{Api}/sessions/{at}/lineage?include=context", null, HttpStatusCode.OK);
+        Assert.Equal(1, full[3].GetProperty("context").GetProperty("issue_number").GetInt32());
+
+        var seen = new List<string?>();
+        var next = $"{Api}/sessions/{root}/descendants?limit=2";
+        while (next is not null)
+        {
+            using var response = await Client.GetAsync(next);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var page = await HttpSilo.ReadAsync(response);
+            seen.AddRange(page.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+            next = response.Headers.TryGetValues("Link", out var links) ? links.Single().Split('<', '>')[1] : null;
+        }
+
+        Assert.Equal(ids, seen);
+        await SendAsync(HttpMethod.Get, $"{Api}/sessions/{root}/descendants?include=everything", null, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task A_context_over_the_limit_is_a_422_naming_the_limit()
+    {
+        var payload = new string('x', 300_000);
+        var problem = await SendAsync(HttpMethod.Post, $"{Api}/sessions", $$$"""
+            {"agent_name": "A", "context": {"previous_results": [{"type": "generic", "name": "n", "json_payload": "\"{{{payload}}}\""}]}}
+            """, (HttpStatusCode)422);
+        Assert.Equal("Context too large", problem.GetProperty("title").GetString());
+        Assert.Contains("256 KiB", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+}
