@@ -7,6 +7,14 @@ namespace SessionMesh.Tests.Cluster;
 /// <summary>One real silo process (the built SessionMesh.Silo) in cluster mode on loopback ports.</summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
+    // One mesh CA for every silo process of the run: clustered silos refuse to start without it.
+    private static readonly Lazy<string> TlsDirectory = new(() =>
+    {
+        var directory = Directory.CreateTempSubdirectory("sessionmesh-cluster-tls-").FullName;
+        SessionMesh.Silo.Security.MeshCertificateAuthority.EnsureCreated(directory);
+        return directory;
+    });
+
     private readonly Process _process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
@@ -41,6 +49,7 @@ public sealed class SiloProcess : IAsyncDisposable
             $"--SessionMesh:ClusterId={clusterId}",
             $"--SessionMesh:ServiceId={clusterId}",
             $"--SessionMesh:AdminKey={HttpSilo.AdminKey}",
+            $"--SessionMesh:Tls:Directory={TlsDirectory.Value}",
             "--Logging:LogLevel:Default=Warning",
         })
         {
