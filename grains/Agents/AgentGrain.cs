@@ -4,6 +4,7 @@ using Orleans.Utilities;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
 using SessionMesh.Grains.Liveness;
+using SessionMesh.Grains.Observability;
 using SessionMesh.Grains.Topology;
 using SessionMesh.Liveness;
 using SessionMesh.Registry;
@@ -162,7 +163,9 @@ public sealed partial class AgentGrain(
         }
 
         var now = clock.GetUtcNow();
+        var delivered = state.State.Directives.Where(d => d.Sequence > agent.AcknowledgedThrough && d.Sequence <= sequence).Select(d => now - d.IssuedAt).ToList();
         agent = await CommitAsync(agent with { AcknowledgedThrough = sequence, UpdatedAt = now });
+        MeshMetrics.DirectivesDelivered(delivered);
         var killAcknowledged = agent.Status == AgentStatus.Draining
             && state.State.Directives.Any(d => d.Kind == DirectiveKind.Kill && d.Sequence <= sequence);
         return killAcknowledged ? await FinalizeKillAsync("kill acknowledged", cancellationToken) : agent;
@@ -323,6 +326,7 @@ public sealed partial class AgentGrain(
         });
         _killTimer?.Dispose();
         _killTimer = null;
+        MeshMetrics.KillFinished(now - (state.State.Directives.LastOrDefault(d => d.Kind == DirectiveKind.Kill)?.IssuedAt ?? now));
 
         _ = LivenessShards.For(GrainFactory, LeaseKey.ForAgent(Id)).ReleaseAsync(LeaseKey.ForAgent(Id));
         await counters.IncrementAsync(MeshCounterNames.AgentsKilled, cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
+using SessionMesh.Grains.Observability;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
 
@@ -61,6 +62,7 @@ public sealed partial class LivenessShardGrain(
             }
 
             lease.LastHeartbeat = now;
+            MeshMetrics.Heartbeat(key.Kind);
             if (requestedTtl is { } changed && changed != lease.Ttl)
             {
                 lease.Ttl = changed;
@@ -187,6 +189,7 @@ public sealed partial class LivenessShardGrain(
         try
         {
             LogExpired(logger, key.Kind, key.Id, lease.Ttl);
+            MeshMetrics.LeaseExpired(key.Kind);
             await store.RemoveAsync(key, cancellationToken);
             await (key.Kind switch
             {
