@@ -56,6 +56,13 @@ public sealed class SessionMeshOptions
     /// </summary>
     public bool KubernetesHosting { get; set; }
 
+    /// <summary>
+    /// Use Orleans' (experimental) distributed grain directory: when a silo dies, the directory
+    /// ranges it owned are rebuilt from the survivors' own activations instead of being lost, so
+    /// grains on survivors (liveness shards among them) stay where they are. Off by default.
+    /// </summary>
+    public bool DistributedGrainDirectory { get; set; }
+
     /// <summary>Metrics and traces.</summary>
     public MeshTelemetryOptions Telemetry { get; set; } = new();
 }

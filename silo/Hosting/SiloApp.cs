@@ -62,6 +62,12 @@ public static class SiloApp
 
                 silo.UseSessionMesh(mesh.DataDirectory, mesh.PostgresConnectionString);
                 silo.UseFastFailover();
+                if (mesh.DistributedGrainDirectory)
+                {
+#pragma warning disable ORLEANSEXP003 // experimental in Orleans 10; opt-in, measured in FailoverMeasurementTests
+                    silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+                }
             }
 
             silo.AddDashboard();

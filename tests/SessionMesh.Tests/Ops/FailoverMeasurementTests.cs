@@ -18,17 +18,19 @@ public sealed class FailoverMeasurementTests(PostgresServer postgres, ITestOutpu
 {
     private const string Api = "/api/session-mesh";
 
-    [Fact]
-    public async Task Every_lease_still_runs_out_after_a_silo_dies_and_the_delay_is_recorded()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Every_lease_still_runs_out_after_a_silo_dies_and_the_delay_is_recorded(bool distributedDirectory)
     {
         var database = await postgres.CreateDatabaseAsync();
         var cluster = $"leases-{Guid.NewGuid():N}";
-        var silos = new List<SiloProcess>();
+        var silos = new List<(SiloRun Run, HttpClient Http)>();
         try
         {
             for (var i = 0; i < 3; i++)
             {
-                silos.Add(await SiloProcess.StartAsync(database, cluster));
+                silos.Add(await StartSiloAsync(database, cluster, distributedDirectory));
             }
 
             // 48 sessions spread over the 16 shards (a stable hash of the id), each with a 5 s lease from spawn.
@@ -41,7 +43,9 @@ public sealed class FailoverMeasurementTests(PostgresServer postgres, ITestOutpu
                 ids.Add((await HttpSilo.ReadAsync(response)).GetProperty("id").GetString()!);
             }
 
-            await silos[2].KillAsync();
+            // SIGKILL, as in a crash.
+            var linesBefore = silos.Take(2).Select(x => x.Run.Lines.Count).ToList();
+            await silos[2].Run.KillAsync();
 
             // Wait (bounded) for every lease to run out; the grains' own timestamps give the delay.
             var late = new List<double>();
@@ -55,15 +59,57 @@ public sealed class FailoverMeasurementTests(PostgresServer postgres, ITestOutpu
             }
 
             late.Sort();
+            // Shards (re)activated on the survivors after the death: they log the leases they restore.
+            var moved = silos.Take(2).SelectMany((x, i) => x.Run.Lines.Skip(linesBefore[i]))
+                .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"Liveness shard (\d+) restored"))
+                .Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct().Count();
             output.WriteLine(FormattableString.Invariant(
-                $"LEASE DETECTION after SIGKILL of 1 of 3 silos, TTL {ttlSeconds} s, {late.Count} leases: found after the deadline by median {late[late.Count / 2]:F2} s, p90 {late[(int)(late.Count * 0.9)]:F2} s, max {late[^1]:F2} s"));
+                $"LEASE DETECTION (distributed directory: {distributedDirectory}) after SIGKILL of 1 of 3 silos, TTL {ttlSeconds} s, {late.Count} leases, {moved} of 16 shards reactivated: found after the deadline by median {late[late.Count / 2]:F2} s, p90 {late[(int)(late.Count * 0.9)]:F2} s, max {late[^1]:F2} s"));
         }
         finally
         {
-            foreach (var silo in silos)
+            foreach (var (run, http) in silos)
             {
-                await silo.DisposeAsync();
+                http.Dispose();
+                await run.DisposeAsync();
             }
+        }
+    }
+
+    private static async Task<(SiloRun Run, HttpClient Http)> StartSiloAsync(string database, string cluster, bool distributedDirectory)
+    {
+        var url = $"http://127.0.0.1:{HttpSiloPorts.Free()}";
+        var run = SiloRun.Start(
+            [
+                $"--SessionMesh:HttpUrl={url}",
+                $"--SessionMesh:SiloPort={HttpSiloPorts.Free()}",
+                $"--SessionMesh:GatewayPort={HttpSiloPorts.Free()}",
+                $"--SessionMesh:ClusterId={cluster}",
+                $"--SessionMesh:ServiceId={cluster}",
+                $"--SessionMesh:AdminKey={HttpSilo.AdminKey}",
+                $"--SessionMesh:DistributedGrainDirectory={distributedDirectory}",
+            ],
+            new Dictionary<string, string?> { ["SESSION_MESH_POSTGRES"] = database });
+        var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HttpSilo.AdminKey);
+        var until = DateTime.UtcNow.AddSeconds(240);
+        while (true)
+        {
+            try
+            {
+                using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                if (ready.IsSuccessStatusCode)
+                {
+                    return (run, http);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            Assert.False(run.HasExited, $"silo exited:\n{string.Join('\n', run.Lines)}");
+            Assert.True(DateTime.UtcNow < until, $"silo not ready:\n{string.Join('\n', run.Lines)}");
+            await Task.Delay(250);
         }
     }
 

@@ -116,6 +116,13 @@ public sealed class SiloRun : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>SIGTERM, a clean stop (bounded), then SIGKILL if it still runs.</summary>
     public async Task StopAsync()
     {
