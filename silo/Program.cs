@@ -1,18 +1,10 @@
 using SessionMesh.Silo.Hosting;
 using SessionMesh.Silo.Security;
 
-if (TlsInitCommand.Matches(args))
+// Verbs first (each a few lines elsewhere); anything else runs the silo.
+return args switch
 {
-    return TlsInitCommand.Run(args, Console.Out, Console.Error);
-}
-
-try
-{
-    await SiloApp.Create(args).RunAsync();
-    return 0;
-}
-catch (MeshTlsConfigurationException e)
-{
-    await Console.Error.WriteLineAsync($"SessionMesh silo not started: {e.Message}");
-    return 1;
-}
+    ["health", .. var rest] => await HealthProbe.RunAsync(rest),
+    _ when TlsInitCommand.Matches(args) => TlsInitCommand.Run(args, Console.Out, Console.Error),
+    _ => await SiloApp.RunAsync(args),
+};

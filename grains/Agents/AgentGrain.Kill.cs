@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
 using SessionMesh.Grains.Liveness;
+using SessionMesh.Grains.Observability;
 using SessionMesh.Grains.Topology;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
@@ -112,6 +113,7 @@ public sealed partial class AgentGrain
     {
         var agent = Current;
         var now = clock.GetUtcNow();
+        var requestedAt = agent.Status == AgentStatus.Draining ? agent.UpdatedAt : now; // a drain's last write is its start
         await EnsureReminderAsync(QuickRetry);
         state.State.PendingKill = new KillIntent { Reason = reason, Cascade = state.State.CascadeOnKill, At = now };
         agent = await CommitAsync(
@@ -126,6 +128,7 @@ public sealed partial class AgentGrain
             () => state.State.PendingKill = null);
         _killTimer?.Dispose();
         _killTimer = null;
+        MeshMetrics.KillFinished(now - requestedAt);
 
         if (driveNow)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
 using SessionMesh.Grains.Agents;
+using SessionMesh.Grains.Observability;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
@@ -64,6 +65,7 @@ public sealed partial class LivenessShardGrain(
             }
 
             lease.LastHeartbeat = now;
+            MeshMetrics.Heartbeat(key.Kind);
             if (requestedTtl is { } changed && changed != lease.Ttl)
             {
                 lease.Ttl = changed;
@@ -190,6 +192,7 @@ public sealed partial class LivenessShardGrain(
         try
         {
             LogExpired(logger, key.Kind, key.Id, lease.Ttl);
+            MeshMetrics.LeaseExpired(key.Kind);
             await store.RemoveAsync(key, cancellationToken);
             await (key.Kind switch
             {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
+using SessionMesh.Grains.Observability;
 using SessionMesh.Topology;
 
 namespace SessionMesh.Grains.Topology;
@@ -13,6 +14,7 @@ public static partial class TopologyPublisher
     public static async Task PublishAsync(this Grain grain, TopologyEventKind kind, string subject, string? detail, DateTimeOffset at, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(grain);
+        MeshMetrics.Record(kind);
         try
         {
             var stream = grain.GetStreamProvider(TopologyStream.Provider)

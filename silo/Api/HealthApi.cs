@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using SessionMesh.Grains.Sessions;
+using SessionMesh.Silo.Hosting;
 
 namespace SessionMesh.Silo.Api;
 
@@ -11,7 +13,7 @@ public static class HealthApi
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }))
             .WithName("Live").WithSummary("The process is up.");
 
-        app.MapGet("/health/ready", async (HttpContext http, IClusterMembershipService membership, ILocalSiloDetails silo, ISessionCatalog catalog) =>
+        app.MapGet("/health/ready", async (HttpContext http, IClusterMembershipService membership, ILocalSiloDetails silo, ISessionCatalog catalog, IOptions<SessionMeshOptions> options) =>
         {
             var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
             if (status != SiloStatus.Active)
@@ -21,9 +23,12 @@ public static class HealthApi
 
             try
             {
+                // A hung database (a frozen server, a held lock) may ignore cancellation: stop waiting
+                // at the timeout whatever the driver does, and answer 503 then.
+                var limit = options.Value.ReadinessTimeout;
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-                timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                await catalog.GetStatsAsync(timeout.Token);
+                timeout.CancelAfter(limit);
+                await catalog.GetStatsAsync(timeout.Token).WaitAsync(limit, http.RequestAborted);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
             {

@@ -18,7 +18,7 @@ namespace SessionMesh.Silo.Hosting;
 /// SQLite for the embedded silo, PostgreSQL (plus clustering) for many silos. The schema is applied
 /// before any provider reads its queries.
 /// </summary>
-public static class MeshStorageExtensions
+public static partial class MeshStorageExtensions
 {
     /// <summary>The providers' invariant name for Microsoft.Data.Sqlite (not "Microsoft.Data.Sqlite").</summary>
     public const string SqliteInvariant = "System.Data.SQLite";
@@ -102,15 +102,49 @@ public static class MeshStorageExtensions
         services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new FaultTranslatingGrainStorage((IGrainStorage)create(sp, key), dataSource));
     }
 
-    /// <summary>Applies the schema first thing in the silo's lifecycle.</summary>
-    private sealed class SchemaParticipant(DbDataSource dataSource, SqlDialect dialect, ILogger<SchemaParticipant> logger) : ILifecycleParticipant<ISiloLifecycle>
+    /// <summary>
+    /// Applies the schema first thing in the silo's lifecycle. A database that cannot be reached yet
+    /// (still starting, a network not up) is retried with backoff, saying why each time, until it
+    /// answers or the silo is stopped; nothing else in the silo starts before it.
+    /// </summary>
+    private sealed partial class SchemaParticipant(DbDataSource dataSource, SqlDialect dialect, ILogger<SchemaParticipant> logger) : ILifecycleParticipant<ISiloLifecycle>
     {
+        private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
         public void Participate(ISiloLifecycle lifecycle) =>
             lifecycle.Subscribe(nameof(SchemaParticipant), ServiceLifecycleStage.First, async ct =>
             {
-                await SchemaMigrator.ApplyAsync(dataSource, dialect, logger, ct);
+                var backoff = TimeSpan.FromSeconds(1);
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await SchemaMigrator.ApplyAsync(dataSource, dialect, logger, ct);
+                        break;
+                    }
+                    catch (Exception ex) when (IsUnreachable(ex) && !ct.IsCancellationRequested)
+                    {
+                        LogUnreachable(logger, dialect, attempt, backoff.TotalSeconds, ex.GetType().Name, ex.Message);
+                        await Task.Delay(backoff, ct);
+                        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                    }
+                }
+
                 logger.LogInformation("SessionMesh data: {Dialect} at {Location}", dialect,
                     dataSource is GatedSqliteDataSource sqlite ? sqlite.DatabasePath : new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Password = null }.ToString());
             });
+
+        /// <summary>Faults worth waiting out: the server is not there (yet), or not answering. A bad password or schema error is not.</summary>
+        private static bool IsUnreachable(Exception ex) => ex switch
+        {
+            NpgsqlException { IsTransient: true } => true,
+            NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
+            PostgresException { SqlState: "57P03" } => true, // the database system is starting up
+            System.Net.Sockets.SocketException or TimeoutException => true,
+            _ => false,
+        };
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Dialect} database not reachable at start (attempt {Attempt}): {Kind}: {Reason}. Retrying in {Seconds} s.")]
+        private static partial void LogUnreachable(ILogger logger, SqlDialect dialect, int attempt, double seconds, string kind, string reason);
     }
 }

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
+using SessionMesh.Silo.Observability;
 using SessionMesh.Silo.Security;
 
 namespace SessionMesh.Silo.Hosting;
@@ -17,33 +19,63 @@ public static class SiloApp
     public static WebApplication Create(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
-        var mesh = builder.Configuration.GetSection(SessionMeshOptions.Section).Get<SessionMeshOptions>() ?? new SessionMeshOptions();
-        builder.WebHost.UseUrls(mesh.HttpUrl);
+        builder.Configuration.AddSiloDefaults();
+        var mesh = builder.Configuration.ReadSessionMeshOptions();
+        builder.Services.AddOptions<SessionMeshOptions>().BindConfiguration(SessionMeshOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<SessionMeshOptions>, SessionMeshOptionsValidator>();
+        if (!builder.Configuration.HasStandardUrls())
+        {
+            // ASP.NET Core's own switches (--urls, ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS, Kestrel:Endpoints) win.
+            builder.WebHost.UseUrls(mesh.HttpUrl);
+        }
+
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
-        mesh.PostgresConnectionString ??= builder.Configuration["SESSION_MESH_POSTGRES"];
+        var cluster = SessionMeshOptionsValidator.IsCluster(mesh, builder.Configuration);
+        var kubernetes = cluster && mesh.KubernetesHosting && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"));
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(o =>
+            if (kubernetes)
             {
-                o.ClusterId = mesh.ClusterId;
-                o.ServiceId = mesh.ServiceId;
-            });
-            if (string.IsNullOrWhiteSpace(mesh.PostgresConnectionString))
+                // Cluster and service ids from the pod's labels, its IP from POD_IP, dead pods leave membership.
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = mesh.ClusterId;
+                    o.ServiceId = mesh.ServiceId;
+                });
+            }
+
+            if (!cluster)
             {
                 silo.UseLocalhostClustering(mesh.SiloPort, mesh.GatewayPort);
                 silo.UseSessionMesh(mesh.DataDirectory);
             }
             else
             {
-                silo.ConfigureEndpoints(System.Net.IPAddress.Parse(mesh.AdvertisedAddress), mesh.SiloPort, mesh.GatewayPort, listenOnAnyHostAddress: false);
+                if (!kubernetes)
+                {
+                    silo.ConfigureEndpoints(SessionMeshOptionsValidator.ResolveAddress(mesh.AdvertisedAddress)!, mesh.SiloPort, mesh.GatewayPort, listenOnAnyHostAddress: false);
+                }
+
                 silo.UseSessionMesh(mesh.DataDirectory, mesh.PostgresConnectionString);
                 silo.UseFastFailover();
+                if (mesh.DistributedGrainDirectory)
+                {
+#pragma warning disable ORLEANSEXP003 // experimental in Orleans 10; opt-in, measured in FailoverMeasurementTests
+                    silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+                }
             }
 
             silo.AddDashboard();
-            silo.UseMeshTls(builder.Configuration, mesh.DataDirectory, clustered: !string.IsNullOrWhiteSpace(mesh.PostgresConnectionString));
+            silo.AddActivityPropagation();
+            silo.UseMeshTls(builder.Configuration, mesh.DataDirectory, clustered: cluster);
         });
+        builder.AddMeshTelemetry(mesh);
 
         builder.Services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
@@ -65,10 +97,60 @@ public static class SiloApp
         app.MapScalarApiReference("/api-reference");
         app.MapOrleansDashboard(routePrefix: "/dashboard");
 
-        app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-            "SessionMesh silo is up. API: {HttpUrl}/api/session-mesh (reference: {HttpUrl}/api-reference, OpenAPI: {HttpUrl}/openapi/v1.json, dashboard: {HttpUrl}/dashboard). Orleans gateway: {Address}:{GatewayPort}. Data: {Data}. Ctrl-C stops it.",
-            mesh.HttpUrl, mesh.HttpUrl, mesh.HttpUrl, mesh.HttpUrl, mesh.AdvertisedAddress, mesh.GatewayPort,
-            string.IsNullOrWhiteSpace(mesh.PostgresConnectionString) ? Path.GetFullPath(mesh.DataDirectory) : "PostgreSQL (cluster " + mesh.ClusterId + ")"));
+        app.MapMeshMetrics();
+
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var httpUrl = app.ListeningUrl(mesh.HttpUrl);
+            var silo = app.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>();
+            app.Logger.LogInformation(
+                "SessionMesh silo is up. API: {HttpUrl}/api/session-mesh (reference: {HttpUrl}/api-reference, OpenAPI: {HttpUrl}/openapi/v1.json, dashboard: {HttpUrl}/dashboard, metrics: {HttpUrl}/metrics). Orleans gateway: {Gateway}. Data: {Data}. Ctrl-C stops it.",
+                httpUrl, httpUrl, httpUrl, httpUrl, httpUrl, silo.GatewayAddress?.Endpoint.ToString() ?? "none",
+                cluster ? "PostgreSQL (cluster " + app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId + ")" : Path.GetFullPath(mesh.DataDirectory));
+        });
         return app;
+    }
+
+    /// <summary>Runs the silo until Ctrl-C; bad settings are reported as one message each and exit 2, never a stack trace.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Create(args);
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ReportSettings(ex);
+        }
+        catch (MeshTlsConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync($"SessionMesh silo not started: {ex.Message}");
+            return 1;
+        }
+
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            return ReportSettings(ex);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private static int ReportSettings(OptionsValidationException ex)
+    {
+        foreach (var failure in ex.Failures)
+        {
+            Console.Error.WriteLine($"SessionMesh cannot start: {failure}");
+        }
+
+        return 2;
     }
 }
