@@ -14,6 +14,7 @@ public sealed partial class AgentKillSignals(IClusterClient client, ILogger<Agen
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Guid, Action>> _waiting = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _subscribing = new(1, 1);
     private volatile bool _subscribed;
+    private StreamSubscriptionHandle<TopologyEvent>? _subscription;
 
     /// <summary>Calls <paramref name="onKilled"/> once the agent is killed; dispose the result to stop waiting.</summary>
     public async Task<IDisposable> WatchAsync(string agentId, Action onKilled, CancellationToken cancellationToken)
@@ -44,7 +45,7 @@ public sealed partial class AgentKillSignals(IClusterClient client, ILogger<Agen
             {
                 var stream = client.GetStreamProvider(TopologyStream.Provider)
                     .GetStream<TopologyEvent>(StreamId.Create(TopologyStream.Namespace, TopologyStream.Key));
-                await stream.SubscribeAsync((e, _) =>
+                _subscription = await stream.SubscribeAsync((e, _) =>
                 {
                     if (e.Kind == TopologyEventKind.AgentKilled && _waiting.TryGetValue(e.Subject, out var forAgent))
                     {

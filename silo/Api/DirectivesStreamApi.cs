@@ -129,7 +129,17 @@ public static class DirectivesStreamApi
                 // The grain forgets the observer after a minute anyway.
             }
 
-            grains.DeleteObjectReference<IAgentObserver>(reference);
+            try
+            {
+                grains.DeleteObjectReference<IAgentObserver>(reference);
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+
+            // The runtime holds observers weakly: the relay must live as long as the stream does.
+            GC.KeepAlive(relay);
         }
     }
 

@@ -62,7 +62,8 @@ public static class LogsApi
         var log = grains.GetGrain<ISessionLogGrain>(sessionId);
         var session = grains.GetGrain<ISessionGrain>(sessionId);
         var pushed = Channel.CreateUnbounded<IReadOnlyList<LogLine>>(new UnboundedChannelOptions { SingleReader = true });
-        var reference = grains.CreateObjectReference<ISessionLogObserver>(new LineRelay(pushed.Writer));
+        var relay = new LineRelay(pushed.Writer);
+        var reference = grains.CreateObjectReference<ISessionLogObserver>(relay);
         try
         {
             // Subscribe first, then catch up: lines appended in between arrive twice and the
@@ -145,7 +146,17 @@ public static class LogsApi
                 // The grain forgets the observer after a minute anyway.
             }
 
-            grains.DeleteObjectReference<ISessionLogObserver>(reference);
+            try
+            {
+                grains.DeleteObjectReference<ISessionLogObserver>(reference);
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+
+            // The runtime holds observers weakly: the relay must live as long as the stream does.
+            GC.KeepAlive(relay);
         }
     }
 
