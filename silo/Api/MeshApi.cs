@@ -20,6 +20,7 @@ public static class MeshApi
         api.MapAgentsApi();
         api.MapSessionsApi();
         api.MapKeysApi();
+        api.MapEventsStreamApi();
         return app;
     }
 }

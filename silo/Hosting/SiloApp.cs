@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
+using SessionMesh.Grains.Topology;
 using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
 
@@ -48,6 +49,7 @@ public static class SiloApp
         builder.Services.AddExceptionHandler<MeshExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestBodies());
         builder.Services.AddSingleton<DashboardGate>();
+        builder.Services.AddTopologyFanOut();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();
