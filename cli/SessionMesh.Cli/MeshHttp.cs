@@ -92,6 +92,44 @@ public sealed class MeshHttp(Uri baseUrl, string? apiKey, bool verbose, TextWrit
 
     public Task<JsonElement?> GetAsync(string path, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, path, null, safeToRepeat: true, cancellationToken);
 
+    /// <summary>
+    /// Opens a server-sent event stream (resuming after <paramref name="lastEventId"/> when given) and
+    /// returns the response, its body still unread; a refusal becomes <see cref="CliException"/>.
+    /// Connection failures are left to the caller, which reconnects.
+    /// </summary>
+    public async Task<HttpResponseMessage> OpenEventStreamAsync(string path, string? lastEventId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(apiKey))
+        {
+            throw new CliException(ExitCodes.Auth, "No session key: set SESSION_API_KEY or pass --api-key.");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
+        if (verbose)
+        {
+            log.WriteLine($"> GET {new Uri(_http.BaseAddress!, path.TrimStart('/'))} (event stream{(lastEventId is null ? "" : ", Last-Event-ID " + lastEventId)})");
+        }
+
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new CliException(ExitCode(response.StatusCode), ProblemLine((int)response.StatusCode, text));
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static int ExitCode(HttpStatusCode status) => status switch

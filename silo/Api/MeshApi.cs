@@ -24,6 +24,7 @@ public static class MeshApi
         api.MapLogsApi();
         api.MapAgentLeaseApi();
         api.MapAuditApi();
+        api.MapEventsStreamApi();
         return app;
     }
 }

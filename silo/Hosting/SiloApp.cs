@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Scalar.AspNetCore;
+using SessionMesh.Grains.Topology;
 using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
 using SessionMesh.Silo.Observability;
@@ -83,6 +84,7 @@ public static class SiloApp
         builder.Services.AddOpenApi(o => o.AddRequestBodies());
         builder.Services.AddSingleton<DashboardGate>();
         builder.Services.AddSingleton<AgentKillSignals>();
+        builder.Services.AddTopologyFanOut();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();
