@@ -99,7 +99,7 @@ public sealed partial class SessionGrain(
 
         if (handoff.AgentId is not null)
         {
-            Validate.Name("agent_id", handoff.AgentId);
+            Validate.Id("agent_id", handoff.AgentId);
         }
 
         if (handoff.LeaseTtl is not null)
@@ -353,7 +353,7 @@ public sealed partial class SessionGrain(
         Validate.Context("context", spawn.Context);
         if (spawn.AgentId is not null)
         {
-            Validate.Name("agent_id", spawn.AgentId);
+            Validate.Id("agent_id", spawn.AgentId);
         }
 
         if (spawn.LeaseTtl is not null)

@@ -12,11 +12,16 @@ public static class SessionsApi
     {
         api.MapPost("/sessions", async (HttpContext http, IGrainFactory grains) =>
         {
-            var body = await JsonBody.ReadAsync<SpawnRequest>(http);
+            var (body, root) = await JsonBody.ReadWithDocumentAsync<SpawnRequest>(http);
             var check = new RequestCheck();
             var agentName = check.Required("agent_name", body.AgentName);
             var id = check.Field(() => body.SessionId is null ? Guid.NewGuid() : ApiInput.SessionId(body.SessionId));
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
+            ResultShapes.Check(root, check);
+            check.ThrowIfAny();
+            check.Field(() => agentName is null ? null : Validate.Name("agent_name", agentName));
+            check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
+            check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
             check.ThrowIfAny();
             var spawn = new SessionSpawn
             {
@@ -65,10 +70,15 @@ public static class SessionsApi
         api.MapPost("/sessions/{sessionId}/handoff", async (HttpContext http, IGrainFactory grains, string sessionId) =>
         {
             var id = ApiInput.SessionId(sessionId);
-            var body = await JsonBody.ReadAsync<HandoffRequest>(http);
+            var (body, root) = await JsonBody.ReadWithDocumentAsync<HandoffRequest>(http);
             var check = new RequestCheck();
             var toAgent = check.Required("to_agent", body.ToAgent);
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
+            ResultShapes.Check(root, check);
+            check.ThrowIfAny();
+            check.Field(() => toAgent is null ? null : Validate.Name("to_agent", toAgent));
+            check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
+            check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
             check.ThrowIfAny();
             var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context ?? new SessionContext(), Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl };
             var child = await grains.GetGrain<ISessionGrain>(id).HandoffAsync(handoff, http.RequestAborted);

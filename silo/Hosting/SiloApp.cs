@@ -19,6 +19,7 @@ public static class SiloApp
         var mesh = builder.Configuration.GetSection(SessionMeshOptions.Section).Get<SessionMeshOptions>() ?? new SessionMeshOptions();
         builder.WebHost.UseUrls(mesh.HttpUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(k => k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1); // a non-ASCII Authorization reaches the app and is a 401, not Kestrel's bare 400
 
         mesh.PostgresConnectionString ??= builder.Configuration["SESSION_MESH_POSTGRES"];
         builder.UseOrleans(silo =>
@@ -47,7 +48,9 @@ public static class SiloApp
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<MeshExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestBodies());
-        builder.Services.AddSingleton<DashboardGate>();
+        builder.Services.AddSingleton<KeyVerifier>();
+        builder.Services.AddSingleton<AuthThrottle>();
+        builder.Services.AddMeshSignIn();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();
