@@ -18,7 +18,7 @@ public static class JsonBody
     /// Reads the body once as a JSON document (for checks that need to know which properties were
     /// sent at all) and binds it to <typeparamref name="T"/>.
     /// </summary>
-    public static async Task<(T Body, JsonElement Root)> ReadWithDocumentAsync<T>(HttpContext http)
+    public static async Task<(T Body, JsonElement Root)> ReadWithDocumentAsync<T>(HttpContext http, Action<JsonElement>? checkFirst = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -40,6 +40,7 @@ public static class JsonBody
         {
             using var document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = options.MaxDepth }, http.RequestAborted);
             var root = document.RootElement.Clone();
+            checkFirst?.Invoke(root);
             var body = root.Deserialize<T>(options)
                 ?? throw new BadHttpRequestException("The request body must be a JSON object, not null.", StatusCodes.Status400BadRequest);
             return (body, root);
@@ -48,6 +49,11 @@ public static class JsonBody
         {
             var where = ex.Path is { Length: > 0 } path ? $" at {path}" : string.Empty;
             throw new BadHttpRequestException($"The request body is not valid JSON{where}: {FirstSentence(ex.Message)}", StatusCodes.Status400BadRequest, ex);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && ex.InnerException is OverflowException or FormatException)
+        {
+            // Kestrel's own framing faults (e.g. a chunk size that overflows) surface here as plain IO errors.
+            throw new BadHttpRequestException($"The request body is malformed: {ex.Message}", StatusCodes.Status400BadRequest, ex);
         }
         catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException or OverflowException or FormatException)
         {

@@ -32,6 +32,14 @@ public static class ResultShapes
         ["generic"] = [new("name", Kind.Text), new("json_payload", Kind.Text)],
     };
 
+    /// <summary>Throws one 400 naming every problem of the body's results (run before binding, which would stop at the first).</summary>
+    public static void ThrowIfInvalid(JsonElement root)
+    {
+        var check = new RequestCheck();
+        Check(root, check);
+        check.ThrowIfAny();
+    }
+
     /// <summary>Records every problem of the body's <c>context.previous_results</c> in <paramref name="check"/>.</summary>
     public static void Check(JsonElement root, RequestCheck check)
     {

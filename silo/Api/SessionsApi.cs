@@ -12,12 +12,11 @@ public static class SessionsApi
     {
         api.MapPost("/sessions", async (HttpContext http, IGrainFactory grains) =>
         {
-            var (body, root) = await JsonBody.ReadWithDocumentAsync<SpawnRequest>(http);
+            var (body, _) = await JsonBody.ReadWithDocumentAsync<SpawnRequest>(http, ResultShapes.ThrowIfInvalid);
             var check = new RequestCheck();
             var agentName = check.Required("agent_name", body.AgentName);
             var id = check.Field(() => body.SessionId is null ? Guid.NewGuid() : ApiInput.SessionId(body.SessionId));
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
-            ResultShapes.Check(root, check);
             check.ThrowIfAny();
             check.Field(() => agentName is null ? null : Validate.Name("agent_name", agentName));
             check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
@@ -70,11 +69,10 @@ public static class SessionsApi
         api.MapPost("/sessions/{sessionId}/handoff", async (HttpContext http, IGrainFactory grains, string sessionId) =>
         {
             var id = ApiInput.SessionId(sessionId);
-            var (body, root) = await JsonBody.ReadWithDocumentAsync<HandoffRequest>(http);
+            var (body, _) = await JsonBody.ReadWithDocumentAsync<HandoffRequest>(http, ResultShapes.ThrowIfInvalid);
             var check = new RequestCheck();
             var toAgent = check.Required("to_agent", body.ToAgent);
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
-            ResultShapes.Check(root, check);
             check.ThrowIfAny();
             check.Field(() => toAgent is null ? null : Validate.Name("to_agent", toAgent));
             check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));

@@ -108,7 +108,7 @@ public sealed partial class DashboardSignInTests
             new StringContent("key=" + HttpSilo.AdminKey, Encoding.UTF8, "text/plain"),
             new StringContent(string.Join('&', Enumerable.Range(0, 5000).Select(i => $"f{i}=x")), Encoding.ASCII, "application/x-www-form-urlencoded"),
             new StringContent(string.Join('&', Enumerable.Range(0, 50).Select(i => $"f{i}=x")), Encoding.ASCII, "application/x-www-form-urlencoded"),
-            new StringContent("%%%=%%%&key", Encoding.ASCII, "multipart/form-data; boundary=x"),
+            Multipart("%%%=%%%&key"),
         };
         foreach (var content in posts)
         {
@@ -116,6 +116,13 @@ public sealed partial class DashboardSignInTests
             Assert.True((int)response.StatusCode is >= 400 and < 500, $"{content.Headers.ContentType}: {(int)response.StatusCode}");
             Assert.DoesNotContain(response.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith("sessionmesh_signin=", StringComparison.Ordinal));
         }
+    }
+
+    private static ByteArrayContent Multipart(string text)
+    {
+        var content = new ByteArrayContent(Encoding.ASCII.GetBytes(text));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+        return content;
     }
 
     private static HttpClient Browser(HttpSilo silo, CookieContainer cookies)
