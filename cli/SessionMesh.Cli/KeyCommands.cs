@@ -35,11 +35,12 @@ public static class KeyCommands
             return ExitCodes.Ok;
         });
 
-        var list = Create("list", "List keys: ids, scopes, expiry (never secrets).\n  session-mesh keys list").Runs(async (parse, ct) =>
+        var list = Create("list", "List keys as a tree (each key under the key that minted it): ids, scopes, expiry, never secrets.\n  session-mesh keys list").Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            Globals.Out(parse).Write(await http.GetAsync("api/session-mesh/keys", ct), keys => Output.Rows(keys.EnumerateArray(),
-                ("key id", k => Output.Field(k, "key_id")),
+            Globals.Out(parse).Write(await http.GetAsync("api/session-mesh/keys", ct), keys => Output.Rows(KeyTree(keys),
+                ("key id", k => new string(' ', 2 * Depth(k)) + Output.Field(k, "key_id")),
+                ("parent", k => Output.Field(k, "parent_key_id")),
                 ("label", k => Output.Field(k, "label")),
                 ("scopes", k => Output.Field(k, "scopes")),
                 ("expires", k => Output.Field(k, "expires_at")),
@@ -57,5 +58,35 @@ public static class KeyCommands
         });
 
         root.Subcommands.Add(Create("keys", "Session keys: create, list, revoke.", create, list, revoke));
+    }
+
+    private static int Depth(System.Text.Json.JsonElement key) =>
+        key.TryGetProperty("depth", out var depth) && depth.TryGetInt32(out var d) ? Math.Clamp(d, 0, 16) : 0;
+
+    // Keys in tree order: each root (newest first as listed), then the keys it minted beneath it.
+    private static List<System.Text.Json.JsonElement> KeyTree(System.Text.Json.JsonElement keys)
+    {
+        var all = keys.EnumerateArray().ToList();
+        var ids = all.Select(k => Output.Field(k, "key_id")).ToHashSet(StringComparer.Ordinal);
+        var children = all.ToLookup(k => Output.Field(k, "parent_key_id"), StringComparer.Ordinal);
+        var ordered = new List<System.Text.Json.JsonElement>();
+        void Add(System.Text.Json.JsonElement key, int depth)
+        {
+            ordered.Add(key);
+            if (depth < 16)
+            {
+                foreach (var child in children[Output.Field(key, "key_id")])
+                {
+                    Add(child, depth + 1);
+                }
+            }
+        }
+
+        foreach (var root in all.Where(k => !ids.Contains(Output.Field(k, "parent_key_id"))))
+        {
+            Add(root, 0);
+        }
+
+        return ordered;
     }
 }

@@ -275,9 +275,11 @@ public sealed record MeshConfig(IReadOnlyList<AgentEntry> Agents, IReadOnlyList<
         };
     }
 
+    // Agent ids, specializations, labels and watched ids follow the mesh's one id alphabet (the same
+    // source file the server compiles), so a file that passes here is never refused half-applied.
     private static string CheckName(FileInfo file, YamlNode node, string value, string what) =>
-        value.Length > 200 || value.Any(char.IsControl) || string.IsNullOrWhiteSpace(value)
-            ? throw Problem(file, node.Start.Line, $"{what}: must be 1-200 characters without control characters.")
+        SessionMesh.Errors.MeshIds.Problem(value) is { } problem
+            ? throw Problem(file, node.Start.Line, $"{what}: {problem}")
             : value;
 
     private static CliException Problem(FileInfo file, long line, string problem) => new(ExitCodes.Usage, $"{file.Name}:{line}: {problem}");

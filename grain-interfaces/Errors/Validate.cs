@@ -30,8 +30,17 @@ public static class Validate
             throw new InvalidInputException(field, "must not contain control characters.");
         }
 
+        if (HasInvisible(value))
+        {
+            throw new InvalidInputException(field, "must not contain format, private-use, unassigned or lone surrogate characters.");
+        }
+
         return value;
     }
+
+    /// <summary>An agent id, specialization, key id or key label: the id alphabet of <see cref="MeshIds"/>.</summary>
+    public static string Id(string field, string? value) =>
+        MeshIds.Problem(value) is { } problem ? throw new InvalidInputException(field, problem) : value!;
 
     /// <summary>Free text: at most 4000 characters; line breaks and tabs allowed, other control characters not.</summary>
     public static string Text(string field, string? value, bool required = false)
@@ -84,15 +93,127 @@ public static class Validate
 
         for (var i = 0; i < context.PreviousResults.Count; i++)
         {
-            if (context.PreviousResults[i] is null)
+            Result($"{field}.previous_results[{i}]", context.PreviousResults[i]);
+        }
+    }
+
+    /// <summary>The longest estimated duration a result may carry.</summary>
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(3650);
+
+    /// <summary>
+    /// One agent result, every property present and in range, so that nothing is stored that cannot be
+    /// read back (a null where the wire format needs a value would make every later read fail).
+    /// </summary>
+    public static void Result(string field, Sessions.AgentResult? result)
+    {
+        switch (result)
+        {
+            case null:
+                throw new InvalidInputException(field, "must not be null.");
+            case Sessions.IssueAnalysisResult issue:
+                Name($"{field}.complexity", issue.Complexity);
+                if (issue.EstimatedDuration < TimeSpan.Zero || issue.EstimatedDuration > MaxDuration)
+                {
+                    throw new InvalidInputException($"{field}.estimated_duration", "must be from 0 seconds to 10 years.");
+                }
+
+                break;
+            case Sessions.TaskDecompositionResult decomposition:
+                if (decomposition.Tasks is null)
+                {
+                    throw new InvalidInputException($"{field}.tasks", "is required (a list of task descriptions).");
+                }
+
+                for (var t = 0; t < decomposition.Tasks.Count; t++)
+                {
+                    Text($"{field}.tasks[{t}]", decomposition.Tasks[t] ?? throw new InvalidInputException($"{field}.tasks[{t}]", "must not be null."), required: true);
+                }
+
+                break;
+            case Sessions.CodeGenerationResult codegen:
+                Fraction($"{field}.confidence", codegen.Confidence, 0, 1);
+                if (codegen.SuccessfulWorlds < 0)
+                {
+                    throw new InvalidInputException($"{field}.successful_worlds", "must not be negative.");
+                }
+
+                break;
+            case Sessions.ReviewResult review:
+                Fraction($"{field}.quality_score", review.QualityScore, 0, 100);
+                if (review.IssuesFound < 0)
+                {
+                    throw new InvalidInputException($"{field}.issues_found", "must not be negative.");
+                }
+
+                break;
+            case Sessions.GenericResult generic:
+                Name($"{field}.name", generic.Name);
+                JsonDocumentText($"{field}.json_payload", generic.JsonPayload);
+                break;
+            default:
+                throw new InvalidInputException($"{field}.type", $"'{result.GetType().Name}' is not a result type.");
+        }
+    }
+
+    /// <summary>The largest generic result payload.</summary>
+    public const int MaxPayloadLength = 64 * 1024;
+
+    private static void Fraction(string field, double value, double min, double max)
+    {
+        if (!double.IsFinite(value) || value < min || value > max)
+        {
+            throw new InvalidInputException(field, $"must be a number from {min} to {max}.");
+        }
+    }
+
+    private static void JsonDocumentText(string field, string? json)
+    {
+        if (json is null)
+        {
+            throw new InvalidInputException(field, "is required (a JSON document as a string).");
+        }
+
+        if (json.Length > MaxPayloadLength)
+        {
+            throw new InvalidInputException(field, $"must be at most {MaxPayloadLength} characters (got {json.Length}).");
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = 32 });
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            throw new InvalidInputException(field, "must be a JSON document.");
+        }
+    }
+
+    // Characters that display as nothing or as something else (U+202E reverses text, U+FEFF is
+    // invisible, U+FFFF is not a character): refused so an id or name cannot impersonate another.
+    private static bool HasInvisible(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
             {
-                throw new InvalidInputException($"{field}.previous_results[{i}]", "must not be null.");
+                var category = System.Globalization.CharUnicodeInfo.GetUnicodeCategory(value, i);
+                i++;
+                if (category is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.PrivateUse or System.Globalization.UnicodeCategory.OtherNotAssigned)
+                {
+                    return true;
+                }
+
+                continue;
             }
 
-            if (context.PreviousResults[i] is Sessions.GenericResult generic)
+            if (char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.PrivateUse
+                or System.Globalization.UnicodeCategory.OtherNotAssigned or System.Globalization.UnicodeCategory.Surrogate)
             {
-                Name($"{field}.previous_results[{i}].name", generic.Name);
+                return true;
             }
         }
+
+        return false;
     }
 }

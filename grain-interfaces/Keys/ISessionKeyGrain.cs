@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace SessionMesh.Keys;
 
 /// <summary>One session key, keyed by its public key id. Holds only the SHA-256 hash of the secret.</summary>
@@ -9,6 +11,14 @@ public interface ISessionKeyGrain : IGrainWithStringKey
     /// <summary>The key if the hash matches (compared in constant time) and it is neither expired nor revoked; otherwise null.</summary>
     Task<KeyInfo?> VerifyAsync(byte[] secretHash, CancellationToken cancellationToken = default);
 
+    /// <summary>The key, or null when the id was never issued. Never the secret.</summary>
+    [ReadOnly, Alias("get")]
+    Task<KeyInfo?> GetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether this key and every key above it in the key tree is neither expired nor revoked.</summary>
+    [ReadOnly, Alias("is-in-force")]
+    Task<bool> IsInForceAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Revokes the key. Throws <see cref="Errors.SessionKeyNotFoundException"/> for an unknown id.</summary>
     Task<KeyInfo> RevokeAsync(CancellationToken cancellationToken = default);
 }
@@ -18,6 +28,10 @@ public interface IKeyDirectoryGrain : IGrainWithIntegerKey
 {
     /// <summary>Adds or updates a key's entry (called by the key grain); long-expired keys are dropped.</summary>
     Task RecordAsync(KeyInfo key, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a key with this id was ever issued (and is not long expired). Answered from memory.</summary>
+    [ReadOnly, Alias("contains")]
+    Task<bool> ContainsAsync(string keyId, CancellationToken cancellationToken = default);
 
     /// <summary>Keys that are not long expired, newest first.</summary>
     Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken cancellationToken = default);

@@ -32,6 +32,15 @@ public sealed record KeyInfo
 
     /// <summary>An optional name, e.g. to make creating "the CI key" idempotent.</summary>
     [Id(7)] public string? Label { get; init; }
+
+    /// <summary>The key that minted this one (null for a key minted with the bootstrap admin key).</summary>
+    [Id(8)] public string? ParentKeyId { get; init; }
+
+    /// <summary>How many keys stand between this one and the bootstrap admin key (0 for a root key).</summary>
+    [Id(9)] public int Depth { get; init; }
+
+    /// <summary>Whether <paramref name="scope"/> is one of this key's scopes or implied by one (admin implies operator and agent; operator implies agent).</summary>
+    public bool Grants(KeyScope scope) => Scopes.Any(s => s == scope || s == KeyScope.Admin || (s == KeyScope.Operator && scope == KeyScope.Agent));
 }
 
 /// <summary>What a new key is created with; the secret itself never reaches a grain, only its hash.</summary>
@@ -44,4 +53,7 @@ public sealed record KeySpec
     [Id(3)] public string? AgentId { get; init; }
     [Id(4)] public Guid? SessionId { get; init; }
     [Id(5)] public string? Label { get; init; }
+
+    /// <summary>The key minting this one: the new key may expire no later and do no more than it.</summary>
+    [Id(6)] public string? ParentKeyId { get; init; }
 }

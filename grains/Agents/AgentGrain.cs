@@ -56,8 +56,8 @@ public sealed partial class AgentGrain(
 
     public async Task<AgentSnapshot> RegisterAsync(string specialization, string? displayName = null, TimeSpan? leaseTtl = null, CancellationToken cancellationToken = default)
     {
-        Validate.Name("agent_id", Id);
-        Validate.Name("specialization", specialization);
+        Validate.Id("agent_id", Id);
+        Validate.Id("specialization", specialization);
         if (displayName is not null)
         {
             Validate.Name("display_name", displayName);
@@ -101,7 +101,7 @@ public sealed partial class AgentGrain(
 
     public async Task<AgentSnapshot> DeregisterAsync(string specialization, CancellationToken cancellationToken = default)
     {
-        Validate.Name("specialization", specialization);
+        Validate.Id("specialization", specialization);
         var agent = Current;
         if (agent.Specializations.Contains(specialization, StringComparer.Ordinal))
         {

@@ -55,7 +55,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
 
     public async Task<IReadOnlyList<FoundAgent>> FindAgentsAsync(string specialization, AgentFilter filter, string? afterAgentId = null, int limit = 100, CancellationToken cancellationToken = default)
     {
-        Validate.Name("specialization", specialization);
+        Validate.Id("specialization", specialization);
         if (!Enum.IsDefined(filter))
         {
             throw new InvalidInputException("filter", $"'{filter}' is not an agent filter (use any, alive or idle).");
@@ -116,7 +116,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
     {
         if (query.AgentId is { } agentId)
         {
-            return [Validate.Name("agent_id", agentId)];
+            return [Validate.Id("agent_id", agentId)];
         }
 
         if (query.Specialization is not { } specialization)
@@ -124,7 +124,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
             return null;
         }
 
-        Validate.Name("specialization", specialization);
+        Validate.Id("specialization", specialization);
         var agents = await GrainFactory.GetGrain<ISpecializationGrain>(specialization).ListAsync(null, MaxAgentsPerQuery, cancellationToken);
         return [.. agents.Select(a => a.AgentId)];
     }

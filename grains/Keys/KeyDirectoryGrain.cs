@@ -33,10 +33,37 @@ public sealed class KeyDirectoryGrain(
         await state.WriteOrRevertAsync(() => state.State.Keys = previous, cancellationToken);
     }
 
+    public Task<bool> ContainsAsync(string keyId, CancellationToken cancellationToken = default) =>
+        Task.FromResult(keyId is not null && state.State.Keys.ContainsKey(keyId));
+
     public Task<IReadOnlyList<KeyInfo>> ListAsync(CancellationToken cancellationToken = default)
     {
         var cutoff = clock.GetUtcNow() - KeptAfterExpiry;
-        IReadOnlyList<KeyInfo> keys = [.. state.State.Keys.Values.Where(k => k.ExpiresAt >= cutoff).OrderByDescending(k => k.CreatedAt)];
+        // A key whose ancestor is revoked is refused at verification, so the listing shows it revoked too.
+        IReadOnlyList<KeyInfo> keys = [.. state.State.Keys.Values
+            .Where(k => k.ExpiresAt >= cutoff)
+            .Select(k => !k.Revoked && AncestorRevoked(k) ? k with { Revoked = true } : k)
+            .OrderByDescending(k => k.CreatedAt)];
         return Task.FromResult(keys);
+    }
+
+    private bool AncestorRevoked(KeyInfo key)
+    {
+        for (var (parentId, steps) = (key.ParentKeyId, 0); parentId is not null && steps <= SessionKeyGrain.MaxDepth; steps++)
+        {
+            if (!state.State.Keys.TryGetValue(parentId, out var parent))
+            {
+                return false;
+            }
+
+            if (parent.Revoked)
+            {
+                return true;
+            }
+
+            parentId = parent.ParentKeyId;
+        }
+
+        return false;
     }
 }

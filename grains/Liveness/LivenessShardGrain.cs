@@ -252,7 +252,7 @@ public sealed partial class LivenessShardGrain(
             throw new InvalidInputException("kind", $"'{key.Kind}' is not a lease kind.");
         }
 
-        Validate.Name(key.Kind == LeaseKind.Session ? "session_id" : "agent_id", key.Id);
+        Validate.Id(key.Kind == LeaseKind.Session ? "session_id" : "agent_id", key.Id);
         if (key.Kind == LeaseKind.Session && !Guid.TryParseExact(key.Id, "N", out _))
         {
             throw new InvalidInputException("session_id", "is not a session id.");

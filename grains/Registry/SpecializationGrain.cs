@@ -18,7 +18,7 @@ public sealed class SpecializationGrain(
 {
     public async Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default)
     {
-        Validate.Name("agent_id", agentId);
+        Validate.Id("agent_id", agentId);
         var isNew = !state.State.Agents.TryGetValue(agentId, out var known);
         if (!isNew && known == status)
         {

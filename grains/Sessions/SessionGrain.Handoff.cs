@@ -56,7 +56,7 @@ public sealed partial class SessionGrain
 
         if (handoff.AgentId is not null)
         {
-            Validate.Name("agent_id", handoff.AgentId);
+            Validate.Id("agent_id", handoff.AgentId);
         }
 
         if (handoff.LeaseTtl is not null)

@@ -359,7 +359,7 @@ public sealed partial class SessionGrain(
         Validate.Context("context", spawn.Context);
         if (spawn.AgentId is not null)
         {
-            Validate.Name("agent_id", spawn.AgentId);
+            Validate.Id("agent_id", spawn.AgentId);
         }
 
         if (spawn.LeaseTtl is not null)

@@ -16,8 +16,8 @@ public static class AgentsApi
             var check = new RequestCheck();
             var spec = check.Required("specialization", body.Specialization);
             var agentId = check.Required("agent_id", body.AgentId);
-            check.Field(() => spec is null ? null : Validate.Name("specialization", spec));
-            check.Field(() => agentId is null ? null : Validate.Name("agent_id", agentId));
+            check.Field(() => spec is null ? null : Validate.Id("specialization", spec));
+            check.Field(() => agentId is null ? null : Validate.Id("agent_id", agentId));
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
             check.ThrowIfAny();
             return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(agentId).RegisterAsync(spec, body.DisplayName, ttl, http.RequestAborted));
@@ -27,7 +27,7 @@ public static class AgentsApi
         .WithSummary("Registers an agent under a specialization (creating the agent if needed). Registering again changes nothing.");
 
         api.MapDelete("/registry/{specialization}/agents/{agentId}", async (HttpContext http, IGrainFactory grains, string specialization, string agentId) =>
-            TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId)).DeregisterAsync(specialization, http.RequestAborted)))
+            TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId)).DeregisterAsync(Validate.Id("specialization", specialization), http.RequestAborted)))
         .WithName("DeregisterSpecialization")
         .WithSummary("Removes a specialization from an agent.");
 
@@ -37,7 +37,7 @@ public static class AgentsApi
             var check = new RequestCheck();
             var agentId = check.Required("agent_id", body.AgentId);
             var direction = check.Required("direction", body.Direction);
-            check.Field(() => agentId is null ? null : Validate.Name("agent_id", agentId));
+            check.Field(() => agentId is null ? null : Validate.Id("agent_id", agentId));
             check.Field(() => direction is null ? null : Validate.Name("direction", direction));
             check.ThrowIfAny();
             return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(agentId).SteerAsync(direction, body.Message, http.RequestAborted));
@@ -54,7 +54,7 @@ public static class AgentsApi
                 Cascade = ApiInput.Flag("cascade", cascade, true),
                 Grace = ApiInput.Seconds("grace", grace),
             };
-            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId)).KillAsync(request, http.RequestAborted));
+            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId)).KillAsync(request, http.RequestAborted));
         })
         .WithName("KillAgent")
         .WithSummary("Kills an agent: gracefully (Draining until it acknowledges), or at once with ?force=true. 404 if unknown.");
@@ -64,7 +64,7 @@ public static class AgentsApi
         own.MapGet("/", async (HttpContext http, IGrainFactory grains, string agentId) =>
         {
             http.DemandAgent(agentId);
-            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId)).GetAsync(http.RequestAborted));
+            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId)).GetAsync(http.RequestAborted));
         })
         .WithName("GetAgent")
         .WithSummary("Reads an agent.");
@@ -77,7 +77,7 @@ public static class AgentsApi
             var epoch = check.Required("epoch", body.Epoch);
             var ttl = check.Field(() => ApiInput.Seconds("ttl", body.Ttl));
             check.ThrowIfAny();
-            var key = LeaseKey.ForAgent(Validate.Name("agent_id", agentId));
+            var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
             return TypedResults.Ok(await LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, http.RequestAborted));
         })
         .WithRequestBody<AgentHeartbeatRequest>()
@@ -88,7 +88,7 @@ public static class AgentsApi
         {
             http.DemandAgent(agentId);
             var since = ApiInput.WholeNumber("after", after, 0);
-            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId)).GetDirectivesAsync(since, ApiInput.Limit(limit), http.RequestAborted));
+            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId)).GetDirectivesAsync(since, ApiInput.Limit(limit), http.RequestAborted));
         })
         .WithName("GetDirectives")
         .WithSummary("Directives issued after a sequence number (?after=N), oldest first.");
@@ -101,7 +101,7 @@ public static class AgentsApi
             var epoch = check.Required("epoch", body.Epoch);
             var sequence = check.Required("sequence", body.Sequence);
             check.ThrowIfAny();
-            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId)).AcknowledgeAsync(epoch, sequence, http.RequestAborted));
+            return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId)).AcknowledgeAsync(epoch, sequence, http.RequestAborted));
         })
         .WithRequestBody<AcknowledgeRequest>()
         .WithName("AcknowledgeDirectives")

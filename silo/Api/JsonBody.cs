@@ -12,6 +12,13 @@ namespace SessionMesh.Silo.Api;
 public static class JsonBody
 {
     public static async Task<T> ReadAsync<T>(HttpContext http)
+        where T : class => (await ReadWithDocumentAsync<T>(http)).Body;
+
+    /// <summary>
+    /// Reads the body once as a JSON document (for checks that need to know which properties were
+    /// sent at all) and binds it to <typeparamref name="T"/>.
+    /// </summary>
+    public static async Task<(T Body, JsonElement Root)> ReadWithDocumentAsync<T>(HttpContext http, Action<JsonElement>? checkFirst = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -21,17 +28,57 @@ public static class JsonBody
             throw new BadHttpRequestException($"Content type '{contentType}' is not supported; send application/json.", StatusCodes.Status415UnsupportedMediaType);
         }
 
+        if (Charset(contentType) is { } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            // JSON on the wire is UTF-8 (RFC 8259 §8.1): another charset is refused, never misread.
+            throw new BadHttpRequestException($"Charset '{charset}' is not supported; send JSON as UTF-8.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
         var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         try
         {
-            return await JsonSerializer.DeserializeAsync<T>(http.Request.Body, options, http.RequestAborted)
+            using var document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = options.MaxDepth }, http.RequestAborted);
+            var root = document.RootElement.Clone();
+            checkFirst?.Invoke(root);
+            var body = root.Deserialize<T>(options)
                 ?? throw new BadHttpRequestException("The request body must be a JSON object, not null.", StatusCodes.Status400BadRequest);
+            return (body, root);
         }
         catch (JsonException ex)
         {
             var where = ex.Path is { Length: > 0 } path ? $" at {path}" : string.Empty;
             throw new BadHttpRequestException($"The request body is not valid JSON{where}: {FirstSentence(ex.Message)}", StatusCodes.Status400BadRequest, ex);
         }
+        catch (IOException ex) when (ex is not BadHttpRequestException && ex.InnerException is OverflowException or FormatException)
+        {
+            // Kestrel's own framing faults (e.g. a chunk size that overflows) surface here as plain IO errors.
+            throw new BadHttpRequestException($"The request body is malformed: {ex.Message}", StatusCodes.Status400BadRequest, ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or NotSupportedException or ArgumentException or OverflowException or FormatException)
+        {
+            // What the serializer throws for a value it cannot bind (e.g. a number out of range for its type).
+            throw new BadHttpRequestException($"The request body does not fit the expected shape: {FirstSentence(ex.Message)}", StatusCodes.Status400BadRequest, ex);
+        }
+    }
+
+    private static string? Charset(string? contentType)
+    {
+        if (string.IsNullOrEmpty(contentType))
+        {
+            return null;
+        }
+
+        foreach (var parameter in contentType.Split(';').Skip(1))
+        {
+            var pair = parameter.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (pair.Length == 2 && pair[0].Equals("charset", StringComparison.OrdinalIgnoreCase))
+            {
+                return pair[1].Trim('"');
+            }
+        }
+
+        return null;
     }
 
     private static bool IsAcceptable(string? contentType)

@@ -11,6 +11,7 @@ public static class MeshApi
     {
         var api = app.MapGroup(Prefix)
             .AddEndpointFilter(MeshAuth.FilterAsync)
+            .AddEndpointFilter(BufferedJson.FilterAsync)
             .RequireAccess(Access.Operate)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

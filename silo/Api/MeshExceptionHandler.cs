@@ -22,6 +22,7 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
                 415 => "Unsupported content type",
                 _ => "Malformed request",
             }, null),
+            IOException io when io.InnerException is OverflowException or FormatException => (400, "Malformed request", null),
             SessionNotFoundException => (404, "Session not found", null),
             AgentNotFoundException => (404, "Agent not found", null),
             SessionKeyNotFoundException => (404, "Session key not found", null),

@@ -27,6 +27,9 @@ public sealed class RequestCheck
         }
     }
 
+    /// <summary>Records a problem found by a check of its own (the first problem of a field is kept).</summary>
+    public void Add(string field, string problem) => _errors.TryAdd(field, [problem]);
+
     /// <summary>Records that a required field is missing.</summary>
     public T Required<T>(string field, T? value)
         where T : class

@@ -33,4 +33,4 @@ public sealed record SessionHeartbeatRequest(long? AgentEpoch, double? Ttl);
 public sealed record AcknowledgeRequest(long? Epoch, long? Sequence);
 
 /// <summary>POST /keys response: the only time the key itself is shown.</summary>
-public sealed record KeyCreated(string SessionKey, double Ttl, DateTimeOffset ExpiresAt, string KeyId, IReadOnlyList<Keys.KeyScope> Scopes, string? Label);
+public sealed record KeyCreated(string SessionKey, double Ttl, DateTimeOffset ExpiresAt, string KeyId, IReadOnlyList<Keys.KeyScope> Scopes, string? Label, string? ParentKeyId, int Depth);

@@ -12,11 +12,15 @@ public static class SessionsApi
     {
         api.MapPost("/sessions", async (HttpContext http, IGrainFactory grains) =>
         {
-            var body = await JsonBody.ReadAsync<SpawnRequest>(http);
+            var (body, _) = await JsonBody.ReadWithDocumentAsync<SpawnRequest>(http, ResultShapes.ThrowIfInvalid);
             var check = new RequestCheck();
             var agentName = check.Required("agent_name", body.AgentName);
             var id = check.Field(() => body.SessionId is null ? Guid.NewGuid() : ApiInput.SessionId(body.SessionId));
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
+            check.ThrowIfAny();
+            check.Field(() => agentName is null ? null : Validate.Name("agent_name", agentName));
+            check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
+            check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
             check.ThrowIfAny();
             var spawn = new SessionSpawn
             {
@@ -65,10 +69,14 @@ public static class SessionsApi
         api.MapPost("/sessions/{sessionId}/handoff", async (HttpContext http, IGrainFactory grains, string sessionId) =>
         {
             var id = (await ReadOwnAsync(http, grains, sessionId)).Id;
-            var body = await JsonBody.ReadAsync<HandoffRequest>(http);
+            var (body, _) = await JsonBody.ReadWithDocumentAsync<HandoffRequest>(http, ResultShapes.ThrowIfInvalid);
             var check = new RequestCheck();
             var toAgent = check.Required("to_agent", body.ToAgent);
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
+            check.ThrowIfAny();
+            check.Field(() => toAgent is null ? null : Validate.Name("to_agent", toAgent));
+            check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
+            check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
             check.ThrowIfAny();
             // No context keeps the parent's (issue, worktree, phase); new results append to the inherited ones.
             var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl };

@@ -31,6 +31,7 @@ public static class SiloApp
         }
 
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(k => k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1); // a non-ASCII Authorization reaches the app and is a 401, not Kestrel's bare 400
 
         var cluster = SessionMeshOptionsValidator.IsCluster(mesh, builder.Configuration);
         var kubernetes = cluster && mesh.KubernetesHosting && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"));
@@ -82,9 +83,11 @@ public static class SiloApp
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<MeshExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddRequestBodies());
-        builder.Services.AddSingleton<DashboardGate>();
         builder.Services.AddSingleton<AgentKillSignals>();
         builder.Services.AddTopologyFanOut();
+        builder.Services.AddSingleton<KeyVerifier>();
+        builder.Services.AddSingleton<AuthThrottle>();
+        builder.Services.AddMeshSignIn();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();

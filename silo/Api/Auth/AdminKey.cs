@@ -18,7 +18,11 @@ public sealed partial class AdminKey
     {
         _hash = hash;
         FilePath = filePath;
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(hash).AsSpan(0, 8));
     }
+
+    /// <summary>A short digest of the key's hash: a sign-in made with the key is bound to it, so changing the key ends those sign-ins.</summary>
+    public string Fingerprint { get; }
 
     /// <summary>Where the generated key lives, or null when it came from configuration.</summary>
     public string? FilePath { get; }

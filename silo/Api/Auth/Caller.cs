@@ -7,6 +7,9 @@ public sealed record Caller(IReadOnlySet<KeyScope> Scopes, string? AgentId, Guid
 {
     public static readonly Caller Admin = new(new HashSet<KeyScope> { KeyScope.Admin }, null, null);
 
+    /// <summary>The key presented, or null for the bootstrap admin key (which has no id, no expiry, no parent).</summary>
+    public KeyInfo? Key { get; init; }
+
     public bool Has(KeyScope scope) => Scopes.Contains(scope);
 
     public bool IsOperator => Has(KeyScope.Admin) || Has(KeyScope.Operator);

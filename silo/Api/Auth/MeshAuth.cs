@@ -45,6 +45,11 @@ public static class MeshAuth
             return Results.Problem(statusCode: 401, title: "Unauthorized", detail: "Send a valid session key as 'Authorization: Bearer <key>'; create one with POST /api/session-mesh/keys.");
         }
 
+        if (ReferenceEquals(caller, Throttled))
+        {
+            return AuthThrottle.TooMany(http);
+        }
+
         var allowed = access switch
         {
             Access.Admin => caller.Has(KeyScope.Admin),
@@ -82,7 +87,21 @@ public static class MeshAuth
         }
     }
 
+    // Answered 429 instead of 401: this address has no failed authentications left.
+    private static readonly Caller Throttled = new(new HashSet<KeyScope>(), null, null);
+
     private static async Task<Caller?> AuthenticateAsync(HttpContext http)
+    {
+        var caller = await VerifyAsync(http);
+        if (caller is not null)
+        {
+            return caller;
+        }
+
+        return http.RequestServices.GetRequiredService<AuthThrottle>().Fail(http) ? null : Throttled;
+    }
+
+    private static async Task<Caller?> VerifyAsync(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -91,24 +110,36 @@ public static class MeshAuth
         }
 
         var token = header["Bearer ".Length..].Trim();
-        if (token.Length == 0)
+        return token.Length == 0 ? null : await VerifyTokenAsync(http, token);
+    }
+
+    /// <summary>
+    /// The caller a token stands for, or null. An address past its failed-authentication budget gets
+    /// nothing verified except keys this silo verified in the last seconds.
+    /// </summary>
+    public static async Task<Caller?> VerifyTokenAsync(HttpContext http, string token)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(token);
+        if (token.Any(c => !char.IsAscii(c) || char.IsControl(c)))
         {
             return null;
         }
 
-        if (http.RequestServices.GetRequiredService<AdminKey>().Matches(token))
-        {
-            return Caller.Admin;
-        }
-
+        var throttled = http.RequestServices.GetRequiredService<AuthThrottle>().IsThrottled(http);
         if (!SessionKeyToken.TryParse(token, out var keyId, out var secretHash))
         {
+            return !throttled && http.RequestServices.GetRequiredService<AdminKey>().Matches(token) ? Caller.Admin : null;
+        }
+
+        var verifier = http.RequestServices.GetRequiredService<KeyVerifier>();
+        if (throttled && !verifier.IsRecentlyVerified(keyId, secretHash))
+        {
             return null;
         }
 
-        var key = await http.RequestServices.GetRequiredService<IGrainFactory>()
-            .GetGrain<ISessionKeyGrain>(keyId).VerifyAsync(secretHash, http.RequestAborted);
-        return key is null ? null : new Caller(key.Scopes.ToHashSet(), key.AgentId, key.SessionId);
+        var key = await verifier.VerifyAsync(keyId, secretHash, http.RequestAborted);
+        return key is null ? null : new Caller(key.Scopes.ToHashSet(), key.AgentId, key.SessionId) { Key = key };
     }
 }
 

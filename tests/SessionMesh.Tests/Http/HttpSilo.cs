@@ -31,15 +31,18 @@ public sealed class HttpSilo : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The silo's services (grain factory, key verifier, …) for assertions a user cannot make over HTTP.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>No key.</summary>
     public HttpClient Http { get; }
 
     /// <summary>The configured admin key.</summary>
     public HttpClient Admin { get; }
 
-    public static async Task<HttpSilo> StartAsync(bool configureAdminKey = true)
+    public static async Task<HttpSilo> StartAsync(bool configureAdminKey = true, string? dataDirectory = null)
     {
-        var directory = Directory.CreateTempSubdirectory("sessionmesh-http-").FullName;
+        var directory = dataDirectory ?? Directory.CreateTempSubdirectory("sessionmesh-http-").FullName;
         var url = $"http://127.0.0.1:{FreePort()}";
         List<string> args =
         [
@@ -59,9 +62,9 @@ public sealed class HttpSilo : IAsyncDisposable
         return new HttpSilo(app, url, directory);
     }
 
-    public HttpClient Client(string key)
+    public HttpClient Client(string key, string? fromAddress = null)
     {
-        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        var client = fromAddress is null ? new HttpClient { BaseAddress = new Uri(BaseUrl) } : From(fromAddress);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
@@ -72,6 +75,32 @@ public sealed class HttpSilo : IAsyncDisposable
         using var response = await Admin.PostAsync("/api/session-mesh/keys", Json(body));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await ReadAsync(response)).GetProperty("session_key").GetString()!;
+    }
+
+    /// <summary>A client whose connections come from another loopback address (e.g. 127.0.0.2): another client as far as per-address limits go.</summary>
+    public HttpClient From(string localAddress, bool cookies = false)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseCookies = cookies,
+            AllowAutoRedirect = false,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    socket.Bind(new IPEndPoint(IPAddress.Parse(localAddress), 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri(BaseUrl) };
     }
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
