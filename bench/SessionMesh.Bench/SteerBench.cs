@@ -13,6 +13,14 @@ internal static class SteerBench
 {
     public static async Task RunAsync(AgentMesh agents, int history)
     {
+        // Warm the code paths and the database on another agent, so "first" measures steering, not start-up.
+        var warmUp = $"steer-warm-up-{Guid.NewGuid():N}";
+        await agents.RegisterAsync(warmUp, "bench");
+        for (var i = 0; i < 300; i++)
+        {
+            await agents.SteerAsync(warmUp, "north", "warm-up");
+        }
+
         var agentId = $"steer-bench-{Guid.NewGuid():N}";
         await agents.RegisterAsync(agentId, "bench");
         var message = new string('m', 2048);
