@@ -154,7 +154,7 @@ public sealed partial class AgentGrain
 
         try
         {
-            _ = LivenessShards.For(GrainFactory, LeaseKey.ForAgent(Id)).ReleaseAsync(LeaseKey.ForAgent(Id));
+            _ = ShardProtocol.For(GrainFactory, LeaseKey.ForAgent(Id)).ReleaseAsync(LeaseKey.ForAgent(Id));
             await ReportStatusAsync(agent, CancellationToken.None);
             if (!intent.Counted || !intent.Published)
             {
