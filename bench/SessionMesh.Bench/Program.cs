@@ -25,7 +25,7 @@ var siloBuilder = Host.CreateApplicationBuilder();
 siloBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
 siloBuilder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000);
+    silo.UseLocalhostClustering(siloPort: options.SiloPort, gatewayPort: options.GatewayPort);
     silo.UseSessionMesh(dataDirectory);
 });
 using var siloHost = siloBuilder.Build();
@@ -33,13 +33,22 @@ await siloHost.StartAsync();
 
 var clientBuilder = Host.CreateApplicationBuilder();
 clientBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
-clientBuilder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort: 40000));
+clientBuilder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort: options.GatewayPort));
 clientBuilder.Services.AddSessionManager();
 using var clientHost = clientBuilder.Build();
 await clientHost.StartAsync();
 var grains = clientHost.Services.GetRequiredService<IClusterClient>();
 var sessions = clientHost.Services.GetRequiredService<SessionManager>();
 var agents = clientHost.Services.GetRequiredService<AgentMesh>();
+
+if (options.Steer > 0)
+{
+    await SteerBench.RunAsync(agents, options.Steer);
+    await clientHost.StopAsync();
+    await siloHost.StopAsync();
+    Directory.Delete(dataDirectory, recursive: true);
+    return;
+}
 
 // Heartbeats vs no-op calls, same concurrency, same duration, same run.
 const int Agents = 1024;
@@ -98,7 +107,7 @@ await clientHost.StopAsync();
 await siloHost.StopAsync();
 Directory.Delete(dataDirectory, recursive: true);
 
-internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sessions, int DiscoverySamples, string? Postgres)
+internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sessions, int DiscoverySamples, string? Postgres, int Steer = 0, int SiloPort = 21111, int GatewayPort = 40000)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -113,6 +122,9 @@ internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sess
             TimeSpan.FromSeconds(double.Parse(Value("--seconds", "10"), CultureInfo.InvariantCulture)),
             int.Parse(Value("--sessions", "100000"), CultureInfo.InvariantCulture),
             int.Parse(Value("--pages", "200"), CultureInfo.InvariantCulture),
-            Array.IndexOf(args, "--postgres") >= 0 ? Value("--postgres", "") : null);
+            Array.IndexOf(args, "--postgres") >= 0 ? Value("--postgres", "") : null,
+            int.Parse(Value("--steer", "0"), CultureInfo.InvariantCulture),
+            int.Parse(Value("--silo-port", "21111"), CultureInfo.InvariantCulture),
+            int.Parse(Value("--gateway-port", "40000"), CultureInfo.InvariantCulture));
     }
 }

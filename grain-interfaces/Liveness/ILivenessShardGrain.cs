@@ -16,16 +16,6 @@ public interface ILivenessShardGrain : IGrainWithIntegerKey
     [Alias("heartbeat")]
     Task<LeaseInfo> HeartbeatAsync(LeaseKey key, long epoch, TimeSpan? ttl, CancellationToken cancellationToken = default);
 
-    /// <summary>Starts (or renews) a lease on behalf of its owner, without asking it (one-way, like every owner call).</summary>
-    [OneWay]
-    [Alias("track")]
-    Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl);
-
-    /// <summary>Stops tracking a lease whose owner ended (one-way: owners never wait on the tracker).</summary>
-    [OneWay]
-    [Alias("release")]
-    Task ReleaseAsync(LeaseKey key);
-
     /// <summary>The lease for a key, or null when none is tracked.</summary>
     // Reads of the in-memory lease table: safe alongside other reads, never mid-write.
     [Alias("get"), ReadOnly]

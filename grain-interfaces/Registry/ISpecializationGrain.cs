@@ -5,19 +5,11 @@ namespace SessionMesh.Registry;
 
 /// <summary>
 /// The registry of one specialization (keyed by its name): which agents offer it and their status.
-/// One grain per specialization, so no grain holds the whole mesh.
+/// One grain per specialization, so no grain holds the whole mesh. Agents update it through an internal protocol.
 /// </summary>
 [Alias("SessionMesh.Registry.ISpecializationGrain")]
 public interface ISpecializationGrain : IGrainWithStringKey
 {
-    /// <summary>Adds or refreshes an agent (called by the agent grain).</summary>
-    [Alias("add")]
-    Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default);
-
-    /// <summary>Removes an agent (called by the agent grain).</summary>
-    [Alias("remove")]
-    Task RemoveAsync(string agentId, CancellationToken cancellationToken = default);
-
     /// <summary>Agents offering this specialization, ordered by id, after <paramref name="afterAgentId"/>.</summary>
     // A read of the registry's state.
     [Alias("list"), ReadOnly]
@@ -36,10 +28,6 @@ public sealed record SpecializationCount([property: Id(0)] string Specialization
 [Alias("SessionMesh.Registry.ISpecializationDirectoryGrain")]
 public interface ISpecializationDirectoryGrain : IGrainWithIntegerKey
 {
-    /// <summary>Sets a specialization's agent count (called by its registry grain); 0 removes it.</summary>
-    [Alias("set-count")]
-    Task SetCountAsync(string specialization, int agents, CancellationToken cancellationToken = default);
-
     /// <summary>Every specialization with at least one agent, in ordinal order.</summary>
     [Alias("list")]
     Task<IReadOnlyList<SpecializationCount>> ListAsync(CancellationToken cancellationToken = default);

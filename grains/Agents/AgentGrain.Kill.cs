@@ -80,8 +80,14 @@ public sealed partial class AgentGrain
         return agent;
     }
 
-    public async Task<int> ResumeAsync()
+    public Task<int> ResumeAsync() => ResumeCoreAsync(fromReminder: false);
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => ResumeCoreAsync(fromReminder: true);
+
+    private async Task<int> ResumeCoreAsync(bool fromReminder)
     {
+        // Only look for a reminder to remove when one may exist (it costs a read).
+        var mayHaveReminder = fromReminder || _reminder is not null || state.State.PendingKill is not null || state.State.Agent?.Status == AgentStatus.Draining;
         var finished = 0;
         if (state.State.Agent is { Status: AgentStatus.Draining, KillDeadline: { } deadline } && deadline <= clock.GetUtcNow())
         {
@@ -98,15 +104,13 @@ public sealed partial class AgentGrain
             finished++;
         }
 
-        if (state.State.PendingKill is null && state.State.Agent?.Status != AgentStatus.Draining)
+        if (mayHaveReminder && state.State.PendingKill is null && state.State.Agent?.Status != AgentStatus.Draining)
         {
             await ClearReminderAsync();
         }
 
         return finished;
     }
-
-    public Task ReceiveReminder(string reminderName, TickStatus status) => ResumeAsync();
 
     /// <summary>Killed for good: the epoch moves on (fencing every older caller) in the same write that records the follow-through.</summary>
     private async Task<AgentSnapshot> FinalizeKillAsync(string reason, bool driveNow)
@@ -153,7 +157,7 @@ public sealed partial class AgentGrain
 
         try
         {
-            _ = LivenessShards.For(GrainFactory, LeaseKey.ForAgent(Id)).ReleaseAsync(LeaseKey.ForAgent(Id));
+            _ = ShardProtocol.For(GrainFactory, LeaseKey.ForAgent(Id)).ReleaseAsync(LeaseKey.ForAgent(Id));
             await ReportStatusAsync(agent, CancellationToken.None);
             if (!intent.Counted || !intent.Published)
             {

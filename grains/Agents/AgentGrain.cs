@@ -3,6 +3,7 @@ using Orleans.Storage;
 using Orleans.Utilities;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
+using SessionMesh.Grains.Registry;
 using SessionMesh.Grains.Liveness;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Grains.Topology;
@@ -73,7 +74,7 @@ public sealed partial class AgentGrain(
 
         // The registry first (idempotent): a crash before the state write leaves at worst an entry
         // that the next registration confirms, never a specialization the registry does not list.
-        await GrainFactory.GetGrain<ISpecializationGrain>(specialization).AddAsync(Id, agent.Status, cancellationToken);
+        await GrainFactory.GetGrain<ISpecializationProtocol>(specialization).AddAsync(Id, agent.Status, cancellationToken);
 
         var isNew = !agent.Specializations.Contains(specialization, StringComparer.Ordinal);
         if (isNew || state.State.Agent is null || (displayName is not null && displayName != agent.DisplayName))
@@ -88,7 +89,7 @@ public sealed partial class AgentGrain(
 
         if (ttl is { } leaseFor)
         {
-            _ = LivenessShards.For(GrainFactory, LeaseKey.ForAgent(Id)).TrackAsync(LeaseKey.ForAgent(Id), agent.Epoch, leaseFor);
+            _ = ShardProtocol.For(GrainFactory, LeaseKey.ForAgent(Id)).TrackAsync(LeaseKey.ForAgent(Id), agent.Epoch, leaseFor);
         }
 
         if (isNew)
@@ -112,7 +113,7 @@ public sealed partial class AgentGrain(
             });
         }
 
-        await GrainFactory.GetGrain<ISpecializationGrain>(specialization).RemoveAsync(Id, cancellationToken);
+        await GrainFactory.GetGrain<ISpecializationProtocol>(specialization).RemoveAsync(Id, cancellationToken);
         return agent;
     }
 
@@ -162,7 +163,7 @@ public sealed partial class AgentGrain(
     {
         // Registries keep each agent's status for "idle" queries; an agent has few specializations.
         await Task.WhenAll(agent.Specializations.Select(s =>
-            GrainFactory.GetGrain<ISpecializationGrain>(s).AddAsync(Id, agent.Status, cancellationToken)));
+            GrainFactory.GetGrain<ISpecializationProtocol>(s).AddAsync(Id, agent.Status, cancellationToken)));
     }
 
     /// <summary>Writes the next version; on failure memory is restored (with <paramref name="revert"/>) and the error rethrown.</summary>

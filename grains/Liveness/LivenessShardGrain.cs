@@ -19,7 +19,7 @@ namespace SessionMesh.Grains.Liveness;
 public sealed partial class LivenessShardGrain(
     ILeaseStore store,
     TimeProvider clock,
-    ILogger<LivenessShardGrain> logger) : Grain, ILivenessShardGrain
+    ILogger<LivenessShardGrain> logger) : Grain, ILivenessShardGrain, ILivenessShardProtocol
 {
     /// <summary>How often due leases are looked for: expiry is seen within TTL + this.</summary>
     public static readonly TimeSpan TickPeriod = TimeSpan.FromMilliseconds(250);

@@ -12,7 +12,7 @@ public sealed class SpecializationDirectoryState
 /// <summary>The list of specializations with their agent counts (small: one entry per specialization).</summary>
 [GrainType("specializationdirectory")]
 public sealed class SpecializationDirectoryGrain(
-    [PersistentState("specializations", MeshStorage.Name)] IPersistentState<SpecializationDirectoryState> state) : Grain, ISpecializationDirectoryGrain
+    [PersistentState("specializations", MeshStorage.Name)] IPersistentState<SpecializationDirectoryState> state) : Grain, ISpecializationDirectoryGrain, ISpecializationDirectoryProtocol
 {
     public async Task SetCountAsync(string specialization, int agents, CancellationToken cancellationToken = default)
     {

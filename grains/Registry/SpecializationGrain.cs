@@ -14,7 +14,7 @@ public sealed class SpecializationState
 /// <summary>The registry of one specialization. Writes only when membership or a status changes.</summary>
 [GrainType("specialization")]
 public sealed class SpecializationGrain(
-    [PersistentState("specialization", MeshStorage.Name)] IPersistentState<SpecializationState> state) : Grain, ISpecializationGrain
+    [PersistentState("specialization", MeshStorage.Name)] IPersistentState<SpecializationState> state) : Grain, ISpecializationGrain, ISpecializationProtocol
 {
     public async Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default)
     {
@@ -71,5 +71,5 @@ public sealed class SpecializationGrain(
     }
 
     private Task ReportCountAsync(CancellationToken cancellationToken) =>
-        GrainFactory.GetGrain<ISpecializationDirectoryGrain>(0).SetCountAsync(this.GetPrimaryKeyString(), state.State.Agents.Count, cancellationToken);
+        GrainFactory.GetGrain<ISpecializationDirectoryProtocol>(0).SetCountAsync(this.GetPrimaryKeyString(), state.State.Agents.Count, cancellationToken);
 }

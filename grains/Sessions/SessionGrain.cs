@@ -182,7 +182,7 @@ public sealed partial class SessionGrain(
             _ = GrainFactory.GetGrain<IAgentProtocol>(session.AgentId).SessionEndedAsync(Id);
         }
 
-        _ = LivenessShards.For(GrainFactory, LeaseKey.ForSession(Id)).ReleaseAsync(LeaseKey.ForSession(Id));
+        _ = ShardProtocol.For(GrainFactory, LeaseKey.ForSession(Id)).ReleaseAsync(LeaseKey.ForSession(Id));
     }
 
     private SessionSnapshot Current => state.State.Session ?? throw new SessionNotFoundException(Id);
@@ -245,7 +245,7 @@ public sealed partial class SessionGrain(
 
         if (spawn.LeaseTtl is { } ttl)
         {
-            _ = LivenessShards.For(GrainFactory, LeaseKey.ForSession(Id)).TrackAsync(LeaseKey.ForSession(Id), agentEpoch, ttl);
+            _ = ShardProtocol.For(GrainFactory, LeaseKey.ForSession(Id)).TrackAsync(LeaseKey.ForSession(Id), agentEpoch, ttl);
         }
 
         await this.PublishAsync(TopologyEventKind.SessionSpawned, Id.ToString(), $"{spawn.AgentName}{(parent is null ? "" : $" from {parent}")}", now, logger);
