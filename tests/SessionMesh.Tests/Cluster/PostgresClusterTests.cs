@@ -243,7 +243,21 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
     private static async Task<List<SiloProcess>> StartSilosAsync(string database, string cluster, int count)
     {
         // Started together on purpose: the schema must be applied exactly once under concurrency.
-        return [.. await Task.WhenAll(Enumerable.Range(0, count).Select(_ => SiloProcess.StartAsync(database, cluster)))];
+        var starting = Enumerable.Range(0, count).Select(_ => SiloProcess.StartAsync(database, cluster)).ToList();
+        try
+        {
+            return [.. await Task.WhenAll(starting)];
+        }
+        catch
+        {
+            // Stop the ones that did start, so no silo process outlives a failed test.
+            foreach (var started in starting.Where(t => t.IsCompletedSuccessfully))
+            {
+                await started.Result.DisposeAsync();
+            }
+
+            throw;
+        }
     }
 
     private static async Task<string> SpawnAsync(HttpClient http) =>

@@ -63,7 +63,18 @@ public sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => silo.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await silo.WaitReadyAsync();
+        try
+        {
+            await silo.WaitReadyAsync();
+        }
+        catch
+        {
+            // A silo that never became ready must not outlive the test (and load the machine for the next).
+            await silo.KillAsync();
+            silo.Http.Dispose();
+            throw;
+        }
+
         return silo;
     }
 

@@ -17,17 +17,36 @@ public sealed class MeshModelTests(ITestOutputHelper output)
     private static int Runs(string variable, int ci) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var runs) && runs > 0 ? runs : ci;
 
-    /// <summary>Lifecycle, registry, steering, forced and graceful kills, leases: the operations with a single right answer.</summary>
+    /// <summary>Lifecycle, registry, steering, forced kills with and without cascade, leases running out.</summary>
     [Fact]
     public Task Sequences_of_mesh_operations_match_the_reference_model_and_leave_the_audit_clean() =>
-        CheckAsync(MeshOps.Mix.Lifecycle | MeshOps.Mix.Agents | MeshOps.Mix.GracefulKill | MeshOps.Mix.Leases, Runs("SESSION_MESH_MODEL_RUNS", 30), silos: 1);
+        CheckAsync(MeshOps.Mix.Lifecycle | MeshOps.Mix.Agents | MeshOps.Mix.Leases, Runs("SESSION_MESH_MODEL_RUNS", 25), silos: 1);
 
-    /// <summary>The same with requests cancelled mid-flight and writes refused by a real SQL trigger.</summary>
+    /// <summary>
+    /// Graceful kills (1 s grace) among the rest: whether acknowledged or run out, the kill must finish —
+    /// registry, sessions, cascade. Fails until issue 9.1 (half-done graceful kill) is fixed; shrunk
+    /// counterexample: <c>[Register 1; Kill 1 graceful, no cascade]</c> → after the grace period the
+    /// agent is Killed but registry 'model-N' still says Draining (registry-status-mismatch).
+    /// </summary>
+    [Fact]
+    public Task Sequences_with_graceful_kills_finish_every_kill() =>
+        CheckAsync(MeshOps.Mix.Lifecycle | MeshOps.Mix.Agents | MeshOps.Mix.GracefulKill | MeshOps.Mix.Leases, Runs("SESSION_MESH_MODEL_RUNS", 15), silos: 1);
+
+    /// <summary>
+    /// Requests cancelled mid-flight and grain-state writes refused by a real SQL trigger: nothing half-done.
+    /// Fails until issue 9.4 (orphaned handoff) is fixed; shrunk counterexample:
+    /// <c>[Spawn; Faulted(Handoff)]</c> → the child is stored, the parent cannot record it and the
+    /// retraction is refused too: the audit reports orphaned-child [child, parent].
+    /// </summary>
     [Fact]
     public Task Sequences_with_cancelled_requests_and_storage_faults_leave_nothing_half_done() =>
-        CheckAsync(MeshOps.Mix.All & ~MeshOps.Mix.Races & ~MeshOps.Mix.SiloRestarts, Runs("SESSION_MESH_MODEL_RUNS", 30), silos: 1);
+        CheckAsync(MeshOps.Mix.Lifecycle | MeshOps.Mix.Agents | MeshOps.Mix.Cancellation | MeshOps.Mix.Faults, Runs("SESSION_MESH_MODEL_RUNS", 25), silos: 1);
 
-    /// <summary>A forced kill racing a handoff to a child run by the same agent: no call may hang, nothing may stay Active.</summary>
+    /// <summary>
+    /// A forced kill racing a handoff to a child run by the same agent: no call may hang, nothing may stay
+    /// Active. Fails until issue 9.2 (kill-vs-handoff deadlock) is fixed: KillAsync times out after 30 s
+    /// (agent → session.Fail, session → child.StartChild, child → agent.AttachSession).
+    /// </summary>
     [Fact]
     public Task Kills_racing_handoffs_neither_hang_nor_leave_sessions_active() =>
         CheckAsync(MeshOps.Mix.Lifecycle | MeshOps.Mix.Agents | MeshOps.Mix.Races, Runs("SESSION_MESH_MODEL_RUNS", 15), silos: 1);

@@ -111,7 +111,7 @@ public static class MeshOps
 
         if (mix.HasFlag(Mix.Races))
         {
-            all.Add((1, agent.Select(a => (MeshOp)new KillVsHandoffOp(a))));
+            all.Add((5, agent.Select(a => (MeshOp)new KillVsHandoffOp(a))));
         }
 
         if (mix.HasFlag(Mix.SiloRestarts))
