@@ -22,6 +22,7 @@ start_silo() {
       --SessionMesh:SiloPort="$((11110 + i))" \
       --SessionMesh:GatewayPort="$((30000 + i))" \
       --SessionMesh:AdvertisedAddress=127.0.0.1 \
+      --SessionMesh:Tls:Directory="$state/tls" \
       >"$state/silo$i.log" 2>&1 &
   echo $! >"$state/silo$i.pid"
   echo "silo $i: pid $!, API http://127.0.0.1:$((5280 + i))/api/session-mesh, dashboard http://127.0.0.1:$((5280 + i))/dashboard, log $state/silo$i.log"
@@ -38,6 +39,7 @@ case "${1:-}" in
     scripts/postgres.sh start "$state/pg" "$pg_port" >"$state/connection"
     echo "PostgreSQL: $(cat "$state/connection")"
     dotnet publish silo/SessionMesh.Silo.csproj -c Release -o "$state/silo" --nologo -v quiet >/dev/null
+    dotnet "$state/silo/SessionMesh.Silo.dll" tls init "$state/tls"   # the mesh CA + silo/client certificates, once
     for i in $(seq 1 "$n"); do start_silo "$i"; done
     for i in $(seq 1 "$n"); do
       for _ in $(seq 1 60); do ready "$i" && break; sleep 1; done
