@@ -45,7 +45,7 @@ internal static class TlsBench
         siloBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
         siloBuilder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(FreePort(), gatewayPort);
+            silo.UseLocalhostClustering(FreePort(), gatewayPort, serviceId: "sessionmesh", clusterId: "sessionmesh");
             silo.UseSessionMesh(data);
             if (tls)
             {
@@ -64,13 +64,11 @@ internal static class TlsBench
             {
                 o.GatewayPort = gatewayPort;
                 o.TlsDirectory = tlsDirectory;
-                o.ClusterId = "dev";
-                o.ServiceId = "dev";
             });
         }
         else
         {
-            clientBuilder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort));
+            clientBuilder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort, serviceId: "sessionmesh", clusterId: "sessionmesh"));
             clientBuilder.Services.AddSessionManager();
         }
 
