@@ -22,6 +22,10 @@ internal static class TlsBench
     public static async Task RunAsync(int concurrency, TimeSpan duration)
     {
         Console.WriteLine($"# SessionMesh TLS bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
+        // Two rounds, alternating: the first silo of the process also pays for JIT compilation and
+        // tiering, so only the second round compares like with like.
+        _ = await MeasureAsync(tls: false, concurrency, duration);
+        _ = await MeasureAsync(tls: true, concurrency, duration);
         var plain = await MeasureAsync(tls: false, concurrency, duration);
         var secured = await MeasureAsync(tls: true, concurrency, duration);
 
