@@ -66,6 +66,7 @@ start_silo() {
       --SessionMesh:SiloPort="$((silo_base + i))" \
       --SessionMesh:GatewayPort="$((gateway_base + i))" \
       --SessionMesh:AdvertisedAddress=127.0.0.1 \
+      --SessionMesh:Tls:Directory="$state/tls" \
       >>"$log" 2>&1 &
   echo $! >"$state/silo$i.pid"
   echo "silo $i: pid $!, API http://127.0.0.1:$((http_base + i))/api/session-mesh, dashboard http://127.0.0.1:$((http_base + i))/dashboard, gateway 127.0.0.1:$((gateway_base + i)), log $log"
@@ -92,6 +93,7 @@ case "${1:-}" in
     mv "$state/connection.new" "$state/connection"
     echo "PostgreSQL: $(cat "$state/connection")"
     dotnet publish silo/SessionMesh.Silo.csproj -c Release -o "$state/silo" --nologo -v quiet >/dev/null
+    dotnet "$state/silo/SessionMesh.Silo.dll" tls init "$state/tls"   # the mesh CA + silo/client certificates, once
     for i in $(seq 1 "$n"); do start_silo "$i"; done
     failed=0
     for i in $(seq 1 "$n"); do

@@ -18,6 +18,12 @@ if (options.Postgres is { } postgres)
     return;
 }
 
+if (args.Contains("--tls"))
+{
+    await TlsBench.RunAsync(options.Concurrency, options.Duration);
+    return;
+}
+
 var dataDirectory = Directory.CreateTempSubdirectory("sessionmesh-bench-").FullName;
 Console.WriteLine($"# SessionMesh bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, data {dataDirectory}");
 
