@@ -24,9 +24,7 @@ RUN mkdir -p /data && chown app:app /data
 USER app
 # HTTP API + dashboard + /metrics (ASPNETCORE_HTTP_PORTS), silo-to-silo, Orleans gateway.
 EXPOSE 8080 11111 30000
-# Server GC, as Orleans recommends for a silo with a machine (or container) of its own.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    DOTNET_gcServer=1 \
     SessionMesh__DataDirectory=/data \
     SessionMesh__AdvertisedAddress=auto
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["dotnet", "SessionMesh.Silo.dll", "health"]
