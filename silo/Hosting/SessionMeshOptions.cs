@@ -48,7 +48,7 @@ public sealed class SessionMeshOptions
     public string? AdminKey { get; set; }
 
     /// <summary>How long <c>/health/ready</c> waits for storage before it answers 503, whatever the database does.</summary>
-    public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Use Orleans' Kubernetes hosting (cluster ids from pod labels, the pod's IP, dead pods removed

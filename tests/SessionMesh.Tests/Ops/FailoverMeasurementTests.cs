@@ -93,23 +93,33 @@ public sealed class FailoverMeasurementTests(PostgresServer postgres, ITestOutpu
         var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", HttpSilo.AdminKey);
         var until = DateTime.UtcNow.AddSeconds(240);
-        while (true)
+        try
         {
-            try
+            while (true)
             {
-                using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
-                if (ready.IsSuccessStatusCode)
+                try
                 {
-                    return (run, http);
+                    using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                    if (ready.IsSuccessStatusCode)
+                    {
+                        return (run, http);
+                    }
                 }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-            }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                }
 
-            Assert.False(run.HasExited, $"silo exited:\n{string.Join('\n', run.Lines)}");
-            Assert.True(DateTime.UtcNow < until, $"silo not ready:\n{string.Join('\n', run.Lines)}");
-            await Task.Delay(250);
+                Assert.False(run.HasExited, $"silo exited:\n{string.Join('\n', run.Lines)}");
+                Assert.True(DateTime.UtcNow < until, $"silo not ready:\n{string.Join('\n', run.Lines)}");
+                await Task.Delay(250);
+            }
+        }
+        catch
+        {
+            // Never leave a silo process behind a failed start.
+            http.Dispose();
+            await run.DisposeAsync();
+            throw;
         }
     }
 

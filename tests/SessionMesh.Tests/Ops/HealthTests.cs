@@ -21,7 +21,7 @@ public sealed class HealthTests(PostgresServer postgres)
         Signal("STOP", frozen);
         try
         {
-            // Npgsql would wait 30 s for a frozen server; the readiness timeout is 3 s. A client
+            // Npgsql would wait 30 s for a frozen server; the readiness timeout is 5 s. A client
             // that gives up at 20 s fails this test if readiness waited on the driver.
             using var probe = new HttpClient { BaseAddress = new Uri(silo.Url), Timeout = TimeSpan.FromSeconds(20) };
             using var response = await probe.GetAsync(new Uri("/health/ready", UriKind.Relative));
