@@ -118,24 +118,17 @@ public sealed class FuzzTests(ITestOutputHelper output)
         }
     }
 
-    private static string FillPath(string template, Random random, string agent, List<string> sessions)
-    {
-        var path = template;
-        while (path.IndexOf('{', StringComparison.Ordinal) is var start and >= 0)
+    private static string FillPath(string template, Random random, string agent, List<string> sessions) =>
+        System.Text.RegularExpressions.Regex.Replace(template, @"\{(?<name>[A-Za-z]+)\}", match =>
         {
-            var end = path.IndexOf('}', start);
-            var name = path[(start + 1)..end];
-            var value = random.Next(3) switch
+            var name = match.Groups["name"].Value;
+            return random.Next(3) switch
             {
                 0 => OddIds[random.Next(OddIds.Length)],
                 1 => name.Contains("session", StringComparison.OrdinalIgnoreCase) ? sessions[random.Next(sessions.Count)] : name.Contains("agent", StringComparison.OrdinalIgnoreCase) ? agent : "fuzzing",
                 _ => random.Next(2) == 0 ? Guid.NewGuid().ToString() : Convert.ToHexStringLower(BitConverter.GetBytes(random.NextInt64())),
             };
-            path = path[..start] + value + path[(end + 1)..];
-        }
-
-        return path;
-    }
+        });
 
     private static string Query(Random random)
     {
