@@ -188,7 +188,11 @@ public static class DashboardGate
         http.Response.Headers.XFrameOptions = "DENY";
         http.Response.Headers.XContentTypeOptions = "nosniff";
         http.Response.Headers["Referrer-Policy"] = "no-referrer";
-        http.Response.Headers.CacheControl = "no-store";
+        if (policy == DashboardSecurityPolicy)
+        {
+            // (The login pages carry an anti-forgery token, and the framework marks those no-store itself.)
+            http.Response.Headers.CacheControl = "no-store";
+        }
     }
 
     private static string LoginPage(AntiforgeryTokenSet tokens, string? error, string? returnUrl) => $"""
