@@ -4,6 +4,7 @@ using Orleans.Dashboard;
 using Scalar.AspNetCore;
 using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
+using SessionMesh.Silo.Mcp;
 
 namespace SessionMesh.Silo.Hosting;
 
@@ -49,6 +50,7 @@ public static class SiloApp
         builder.Services.AddOpenApi(o => o.AddRequestBodies());
         builder.Services.AddSingleton<DashboardGate>();
         builder.Services.AddSingleton<AgentKillSignals>();
+        builder.Services.AddSessionMeshMcp();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();
@@ -59,6 +61,7 @@ public static class SiloApp
 
         app.MapHealthApi();
         app.MapSessionMeshApi();
+        app.MapSessionMeshMcp();
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference");
         app.MapOrleansDashboard(routePrefix: "/dashboard");

@@ -82,7 +82,7 @@ public static class MeshAuth
         }
     }
 
-    private static async Task<Caller?> AuthenticateAsync(HttpContext http)
+    internal static async Task<Caller?> AuthenticateAsync(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
