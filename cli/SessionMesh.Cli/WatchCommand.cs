@@ -33,6 +33,7 @@ public static class WatchCommand
             async Task<IRenderable> RefreshAsync()
             {
                 var alive = await http.GetAsync("api/session-mesh/alive?filter=alive&limit=20", ct);
+                var stalled = await http.GetAsync("api/session-mesh/alive?filter=stalled&limit=20", ct);
                 var fresh = await http.GetAsync($"api/session-mesh/events?after={after}", ct);
                 foreach (var e in fresh!.Value.EnumerateArray())
                 {
@@ -50,13 +51,18 @@ public static class WatchCommand
                     ("agent", s => Output.Field(s, "session", "agent_name")),
                     ("phase", s => Output.Field(s, "session", "context", "current_phase")),
                     ("last heartbeat", s => Output.Age(s, "lease", "last_heartbeat")));
+                var hung = Output.Rows(stalled!.Value.GetProperty("sessions").EnumerateArray(),
+                    ("stalled session", s => Output.Field(s, "session", "id")),
+                    ("agent", s => Output.Field(s, "session", "agent_name")),
+                    ("last progress", s => Output.Age(s, "lease", "progress_at")),
+                    ("last heartbeat", s => Output.Age(s, "lease", "last_heartbeat")));
                 var log = Output.Rows(events,
                     ("#", e => Output.Field(e, "sequence")),
                     ("at", e => DateTimeOffset.TryParse(Output.Field(e, "event", "at"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.ToString("HH:mm:ss", CultureInfo.InvariantCulture) : ""),
                     ("event", e => Output.Field(e, "event", "kind")),
                     ("subject", e => Output.Field(e, "event", "subject")),
                     ("detail", e => Output.Field(e, "event", "detail")));
-                return new Rows(new Text($"session-mesh watch — {DateTime.Now:HH:mm:ss} (Ctrl-C to stop)"), sessions, log);
+                return new Rows(new Text($"session-mesh watch — {DateTime.Now:HH:mm:ss} (Ctrl-C to stop)"), sessions, hung, log);
             }
 
             try
