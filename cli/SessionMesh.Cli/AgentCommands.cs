@@ -19,8 +19,8 @@ public static class AgentCommands
 
     private static Command List()
     {
-        var filter = new Option<string>("--filter") { Description = "active (default), alive, stale or all.", DefaultValueFactory = _ => "active" };
-        filter.AcceptOnlyFromAmong("active", "alive", "stale", "all");
+        var filter = new Option<string>("--filter") { Description = "active (default), alive, stale, stalled (heartbeating, no progress) or all.", DefaultValueFactory = _ => "active" };
+        filter.AcceptOnlyFromAmong("active", "alive", "stale", "stalled", "all");
         var agent = Optional<string>("--agent-id", "Only sessions of this agent.");
         var spec = Optional<string>("--spec", "Only sessions of agents with this specialization.");
         var limit = new Option<int>("--limit") { Description = "Page size, 1-500.", DefaultValueFactory = _ => 100 };

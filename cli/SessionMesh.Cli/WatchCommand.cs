@@ -45,10 +45,16 @@ public static class WatchCommand
             async Task<IRenderable> RenderAsync()
             {
                 var alive = await http.GetAsync("api/session-mesh/alive?filter=alive&limit=20", stop.Token);
+                var stalled = await http.GetAsync("api/session-mesh/alive?filter=stalled&limit=20", stop.Token);
                 var sessions = Output.Rows(alive!.Value.GetProperty("sessions").EnumerateArray(),
                     ("alive session", s => Output.Field(s, "session", "id")),
                     ("agent", s => Output.Field(s, "session", "agent_name")),
                     ("phase", s => Output.Field(s, "session", "context", "current_phase")),
+                    ("last heartbeat", s => Output.Age(s, "lease", "last_heartbeat")));
+                var hung = Output.Rows(stalled!.Value.GetProperty("sessions").EnumerateArray(),
+                    ("stalled session", s => Output.Field(s, "session", "id")),
+                    ("agent", s => Output.Field(s, "session", "agent_name")),
+                    ("last progress", s => Output.Age(s, "lease", "progress_at")),
                     ("last heartbeat", s => Output.Age(s, "lease", "last_heartbeat")));
                 var log = Output.Rows(events,
                     ("#", e => Output.Field(e, "sequence")),
@@ -56,7 +62,7 @@ public static class WatchCommand
                     ("event", e => Output.Field(e, "event", "kind")),
                     ("subject", e => Output.Field(e, "event", "subject")),
                     ("detail", e => Output.Field(e, "event", "detail")));
-                return new Rows(new Text($"session-mesh watch — {DateTime.Now:HH:mm:ss} (Ctrl-C to stop)"), sessions, log);
+                return new Rows(new Text($"session-mesh watch — {DateTime.Now:HH:mm:ss} (Ctrl-C to stop)"), sessions, hung, log);
             }
 
             // Applies one stream item; true when it changed what is shown.

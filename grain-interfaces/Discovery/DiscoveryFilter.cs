@@ -15,6 +15,9 @@ public enum DiscoveryFilter
 
     /// <summary>Every session.</summary>
     All = 3,
+
+    /// <summary>Sessions whose lease heartbeats on schedule but whose runner reports no progress.</summary>
+    Stalled = 4,
 }
 
 /// <summary>A discovery query; at most one of agent and specialization narrows it.</summary>

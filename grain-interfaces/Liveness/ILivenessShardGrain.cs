@@ -26,6 +26,14 @@ public interface ILivenessShardGrain : IGrainWithIntegerKey
     [Alias("query"), ReadOnly]
     Task<IReadOnlyList<LeaseInfo>> QueryAsync(LeaseKind kind, LeaseHealth health, string? afterId, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Records the last progress of a tracked lease (in memory, like heartbeats): past
+    /// <paramref name="stallAfter"/> without progress a lease that still heartbeats is Stalled.
+    /// Returns the lease, or null when none is tracked. A stale epoch throws <see cref="Errors.StaleEpochException"/>.
+    /// </summary>
+    [Alias("report-progress")]
+    Task<LeaseInfo?> ReportProgressAsync(LeaseKey key, long epoch, DateTimeOffset progressAt, TimeSpan stallAfter, CancellationToken cancellationToken = default);
+
     /// <summary>Wakes the shard (it keeps itself active afterwards). Each silo pings every shard periodically.</summary>
     [Alias("ping")]
     Task PingAsync();

@@ -9,6 +9,9 @@ public enum LeaseHealth
 
     /// <summary>Heartbeat overdue (older than half the TTL) but the lease has not run out yet.</summary>
     Stale = 1,
+
+    /// <summary>Heartbeats on schedule, but no progress (output, acknowledged directive) within the stall window its runner set.</summary>
+    Stalled = 2,
 }
 
 /// <summary>One tracked lease as the liveness tracker sees it now.</summary>
@@ -23,4 +26,10 @@ public sealed record LeaseInfo
     /// <summary>When the lease runs out unless another heartbeat arrives.</summary>
     [Id(4)] public required DateTimeOffset ExpiresAt { get; init; }
     [Id(5)] public required LeaseHealth Health { get; init; }
+
+    /// <summary>The last progress its runner reported (output or an acknowledged directive), if it reports any.</summary>
+    [Id(6)] public DateTimeOffset? ProgressAt { get; init; }
+
+    /// <summary>Heartbeating without progress: <see cref="Health"/> is <see cref="LeaseHealth.Stalled"/>.</summary>
+    public bool Stalled => Health == LeaseHealth.Stalled;
 }

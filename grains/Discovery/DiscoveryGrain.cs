@@ -46,8 +46,8 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
         var agents = await AgentsAsync(query, cancellationToken);
         return query.Filter switch
         {
-            DiscoveryFilter.Alive or DiscoveryFilter.Stale when agents is null => await FromLeasesAsync(Health(query.Filter), query, cancellationToken),
-            DiscoveryFilter.Alive or DiscoveryFilter.Stale => await FromCatalogAsync(SessionStatus.Active, agents, Health(query.Filter), query, cancellationToken),
+            DiscoveryFilter.Alive or DiscoveryFilter.Stale or DiscoveryFilter.Stalled when agents is null => await FromLeasesAsync(Health(query.Filter), query, cancellationToken),
+            DiscoveryFilter.Alive or DiscoveryFilter.Stale or DiscoveryFilter.Stalled => await FromCatalogAsync(SessionStatus.Active, agents, Health(query.Filter), query, cancellationToken),
             DiscoveryFilter.Active => await FromCatalogAsync(SessionStatus.Active, agents, null, query, cancellationToken),
             _ => await FromCatalogAsync(null, agents, null, query, cancellationToken),
         };
@@ -109,7 +109,12 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
             counts.GetValueOrDefault(MeshCounterNames.AgentsKilled));
     }
 
-    private static LeaseHealth Health(DiscoveryFilter filter) => filter == DiscoveryFilter.Alive ? LeaseHealth.Alive : LeaseHealth.Stale;
+    private static LeaseHealth Health(DiscoveryFilter filter) => filter switch
+    {
+        DiscoveryFilter.Alive => LeaseHealth.Alive,
+        DiscoveryFilter.Stalled => LeaseHealth.Stalled,
+        _ => LeaseHealth.Stale,
+    };
 
     /// <summary>The agents a query is narrowed to, or null for every agent.</summary>
     private async Task<IReadOnlyCollection<string>?> AgentsAsync(DiscoveryQuery query, CancellationToken cancellationToken)

@@ -242,7 +242,10 @@ public sealed partial class LivenessShardGrain(
         Ttl = lease.Ttl,
         LastHeartbeat = lease.LastHeartbeat,
         ExpiresAt = lease.Deadline,
-        Health = now - lease.LastHeartbeat <= lease.Ttl / 2 ? LeaseHealth.Alive : LeaseHealth.Stale,
+        Health = now - lease.LastHeartbeat > lease.Ttl / 2 ? LeaseHealth.Stale
+            : lease.ProgressAt is { } progress && now - progress > lease.StallAfter ? LeaseHealth.Stalled
+            : LeaseHealth.Alive,
+        ProgressAt = lease.ProgressAt,
     };
 
     private void ValidateKey(LeaseKey key)
@@ -273,6 +276,11 @@ public sealed partial class LivenessShardGrain(
         public DateTimeOffset LastHeartbeat { get; set; } = lastHeartbeat;
 
         public DateTimeOffset Deadline => LastHeartbeat + Ttl;
+
+        /// <summary>The last progress its runner reported; null when it reports none.</summary>
+        public DateTimeOffset? ProgressAt { get; set; }
+
+        public TimeSpan StallAfter { get; set; }
 
         /// <summary>The deadline this lease is queued under.</summary>
         public DateTimeOffset Queued { get; set; }

@@ -8,6 +8,7 @@ using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
 using SessionMesh.Silo.Observability;
 using SessionMesh.Silo.Security;
+using SessionMesh.Silo.Mcp;
 
 namespace SessionMesh.Silo.Hosting;
 
@@ -88,6 +89,7 @@ public static class SiloApp
         builder.Services.AddSingleton<KeyVerifier>();
         builder.Services.AddSingleton<AuthThrottle>();
         builder.Services.AddMeshSignIn();
+        builder.Services.AddSessionMeshMcp();
         builder.Services.AddSingleton(sp => AdminKey.Load(builder.Configuration, mesh, sp.GetRequiredService<ILoggerFactory>().CreateLogger("SessionMesh.Silo.AdminKey")));
 
         var app = builder.Build();
@@ -98,6 +100,7 @@ public static class SiloApp
 
         app.MapHealthApi();
         app.MapSessionMeshApi();
+        app.MapSessionMeshMcp();
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference");
         app.MapOrleansDashboard(routePrefix: "/dashboard");

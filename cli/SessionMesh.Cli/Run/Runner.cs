@@ -207,7 +207,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
             {
                 var progressAt = new DateTimeOffset(Interlocked.Read(ref _lastProgressTicks), TimeSpan.Zero);
                 var (status, _) = await _api.SendAsync(HttpMethod.Post, $"{AgentPath}/heartbeat",
-                    new { epoch = _epoch, ttl = options.LeaseTtl.TotalSeconds, progress_at = progressAt, stall_after = options.StallAfter.TotalSeconds }, cancellationToken);
+                    new { epoch = _epoch, ttl = options.LeaseTtl.TotalSeconds }, cancellationToken);
                 if (status != HttpStatusCode.OK)
                 {
                     Trace($"agent heartbeat answered {(int)status}");
@@ -219,11 +219,20 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
                     _child?.StopNow(StopReason.KilledByMesh);
                 }
 
+                // The second signal: heartbeats say the process lives, progress says it works.
+                await _api.SendAsync(HttpMethod.Post, $"{AgentPath}/progress",
+                    new { epoch = _epoch, progress_at = progressAt, stall_after = options.StallAfter.TotalSeconds }, cancellationToken);
                 if (sessionLive)
                 {
                     (status, _) = await _api.SendAsync(HttpMethod.Post, $"{Api}/sessions/{_sessionId}/heartbeat",
-                        new { agent_epoch = _sessionEpoch, ttl = options.LeaseTtl.TotalSeconds, progress_at = progressAt, stall_after = options.StallAfter.TotalSeconds }, cancellationToken);
+                        new { agent_epoch = _sessionEpoch, ttl = options.LeaseTtl.TotalSeconds }, cancellationToken);
                     sessionLive = status != HttpStatusCode.Conflict; // handed off or ended by the child itself
+                    if (sessionLive)
+                    {
+                        await _api.SendAsync(HttpMethod.Post, $"{Api}/sessions/{_sessionId}/progress",
+                            new { agent_epoch = _sessionEpoch, progress_at = progressAt, stall_after = options.StallAfter.TotalSeconds }, cancellationToken);
+                    }
+
                     if (status != HttpStatusCode.OK)
                     {
                         Trace($"session heartbeat answered {(int)status}");

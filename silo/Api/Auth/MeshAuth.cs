@@ -90,7 +90,7 @@ public static class MeshAuth
     // Answered 429 instead of 401: this address has no failed authentications left.
     private static readonly Caller Throttled = new(new HashSet<KeyScope>(), null, null);
 
-    private static async Task<Caller?> AuthenticateAsync(HttpContext http)
+    internal static async Task<Caller?> AuthenticateAsync(HttpContext http)
     {
         var caller = await VerifyAsync(http);
         if (caller is not null)

@@ -175,6 +175,35 @@ public sealed class RunnerTests(HttpSiloFixture fixture)
         Assert.Equal("heartbeat timeout", (await SessionAsync(sessionId)).GetProperty("error").GetString());
     }
 
+    [Fact]
+    public async Task An_agent_that_heartbeats_but_makes_no_progress_is_reported_stalled_and_output_makes_it_alive_again()
+    {
+        var agentId = NewAgentId();
+        await using var runner = RunnerProcess.Start(Silo, agentId, """
+            echo "thinking"
+            while [ ! -f wake ]; do sleep 0.1; done
+            while true; do echo "working"; sleep 0.2; done
+            """, "--lease-ttl", "3", "--stall-after", "1");
+        var sessionId = await runner.SessionIdAsync();
+
+        await Poll.UntilAsync(async () => (await DiscoverAsync("stalled")).Contains(sessionId.ToString(), StringComparison.Ordinal), "the session to be reported stalled");
+        var list = await Cli.CliRunner.RunAsync(Silo.BaseUrl, HttpSilo.AdminKey, "list", "--filter", "stalled", "--output", "json");
+        Assert.True(list.ExitCode == 0, list.Stderr);
+        var stalled = JsonDocument.Parse(list.Stdout).RootElement.GetProperty("sessions").EnumerateArray().Single(s => s.GetProperty("session").GetProperty("id").GetString() == sessionId.ToString());
+        Assert.True(stalled.GetProperty("lease").GetProperty("stalled").GetBoolean());
+        Assert.DoesNotContain(sessionId.ToString(), await DiscoverAsync("alive"), StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path.Combine(runner.Directory, "wake"), "");
+        await Poll.UntilAsync(async () => (await DiscoverAsync("alive")).Contains(sessionId.ToString(), StringComparison.Ordinal), "the session to be alive again");
+    }
+
+    private async Task<string> DiscoverAsync(string filter)
+    {
+        using var response = await Silo.Admin.GetAsync($"/api/session-mesh/alive?filter={filter}&limit=500");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
     private static string NewAgentId() => $"run-{Guid.NewGuid():N}"[..20];
 
     private async Task<JsonElement> AgentAsync(string agentId)
