@@ -5,6 +5,7 @@ using Scalar.AspNetCore;
 using SessionMesh.Grains.Topology;
 using SessionMesh.Silo.Api;
 using SessionMesh.Silo.Api.Auth;
+using SessionMesh.Silo.Topology;
 
 namespace SessionMesh.Silo.Hosting;
 
@@ -63,6 +64,7 @@ public static class SiloApp
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference");
         app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapTopologyPage();
 
         app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
             "SessionMesh silo is up. API: {HttpUrl}/api/session-mesh (reference: {HttpUrl}/api-reference, OpenAPI: {HttpUrl}/openapi/v1.json, dashboard: {HttpUrl}/dashboard). Orleans gateway: {Address}:{GatewayPort}. Data: {Data}. Ctrl-C stops it.",

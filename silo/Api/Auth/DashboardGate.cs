@@ -103,6 +103,7 @@ public sealed class DashboardGate
         <p>Paste an admin session key (the silo logs where the generated one is stored).</p>
         {(error is null ? "" : $"<p style=\"color: #b00\">{WebUtility.HtmlEncode(error)}</p>")}
         <form method="post" action="{LoginPath}"><input type="password" name="key" size="60" autofocus> <button>Log in</button></form>
+        <p><a href="/topology">Live topology of sessions and agents</a> (operator key)</p>
         </body></html>
         """;
 }
