@@ -9,6 +9,7 @@ using SessionMesh.Silo.Api.Auth;
 using SessionMesh.Silo.Observability;
 using SessionMesh.Silo.Security;
 using SessionMesh.Silo.Mcp;
+using SessionMesh.Silo.Topology;
 
 namespace SessionMesh.Silo.Hosting;
 
@@ -104,6 +105,7 @@ public static class SiloApp
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference");
         app.MapOrleansDashboard(routePrefix: "/dashboard");
+        app.MapTopologyPage();
 
         app.MapMeshMetrics();
 

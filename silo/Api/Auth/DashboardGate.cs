@@ -206,7 +206,7 @@ public static class DashboardGate
         <input type="hidden" name="{tokens.FormFieldName}" value="{WebUtility.HtmlEncode(tokens.RequestToken)}">
         <input type="hidden" name="return_url" value="{WebUtility.HtmlEncode(IsLocal(returnUrl) ? returnUrl : string.Empty)}">
         <input type="password" name="key" size="60" autofocus> <button>Sign in</button></form>
-        <p><a href="{LogoutPath}">Sign out</a></p>
+        <p><a href="/topology">Live topology of sessions and agents</a> (operator key) · <a href="{LogoutPath}">Sign out</a></p>
         </body></html>
         """;
 
