@@ -57,6 +57,13 @@ public interface IAgentGrain : IGrainWithStringKey, IResumableGrain
     Task UnsubscribeAsync(IAgentObserver observer, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Ends the agent's heartbeat lease on purpose (its process finished): the agent is not reported
+    /// Lost when heartbeats stop. Throws <see cref="Errors.StaleEpochException"/> for another epoch.
+    /// </summary>
+    [Alias("release-lease")]
+    Task ReleaseLeaseAsync(long epoch, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Kills the agent: gracefully (Draining, then Killed) or, with Force, at once. Bumps the epoch.
     /// The follow-through (sessions failed, cascade, registry, counters, event) is recorded first and
     /// finishes even if the caller stops waiting; killing a Killed agent finishes any that was interrupted.

@@ -16,21 +16,14 @@ public static class AgentLeaseApi
         api.MapDelete("/agents/{agentId}/heartbeat", async (HttpContext http, IGrainFactory grains, string agentId, string? epoch) =>
         {
             http.DemandAgent(agentId);
-            var id = Validate.Name("agent_id", agentId);
-            var current = await grains.GetGrain<IAgentGrain>(id).GetAsync(http.RequestAborted);
+            var id = Validate.Id("agent_id", agentId);
             var given = ApiInput.WholeNumber("epoch", epoch, -1);
             if (given < 0)
             {
                 throw new InvalidInputException("epoch", "is required (the agent's current epoch).");
             }
 
-            if (given != current.Epoch)
-            {
-                throw new StaleEpochException(id, given, current.Epoch);
-            }
-
-            var key = LeaseKey.ForAgent(id);
-            await LivenessShards.For(grains, key).ReleaseAsync(key);
+            await grains.GetGrain<IAgentGrain>(id).ReleaseLeaseAsync(given, http.RequestAborted);
             return TypedResults.NoContent();
         })
         .RequireAccess(Access.Own)
@@ -42,7 +35,7 @@ public static class AgentLeaseApi
             http.DemandAgent(agentId);
             var body = await JsonBody.ReadAsync<ProgressRequest>(http);
             var (epoch, at, stallAfter) = Check(body, "epoch", body.Epoch);
-            var key = LeaseKey.ForAgent(Validate.Name("agent_id", agentId));
+            var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
             var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
             return lease is null ? Results.Problem(statusCode: 404, title: "No lease", detail: $"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
         })

@@ -34,7 +34,7 @@ public static class DirectivesStreamApi
         api.MapGet("/agents/{agentId}/directives/stream", async (HttpContext http, IGrainFactory grains, string agentId, string? after) =>
         {
             http.DemandAgent(agentId);
-            var agent = grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agentId));
+            var agent = grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId));
             var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
             var since = ApiInput.WholeNumber(lastEventId.Length > 0 ? "Last-Event-ID" : "after", lastEventId.Length > 0 ? lastEventId : after, 0);
             await agent.GetAsync(http.RequestAborted); // 404 for an unknown agent, before the stream starts

@@ -54,7 +54,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the agent's id")] string agent_id,
         [Description("a display name")] string? display_name = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agent_id)).RegisterAsync(specialization, display_name, null, cancellationToken));
+        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).RegisterAsync(specialization, display_name, null, cancellationToken));
 
     [McpServerTool(Name = "steer_agent"), Description("Steer an agent: issue a directive (a new direction and an optional message) that its process receives at once.")]
     public Task<string> SteerAgentAsync(
@@ -62,7 +62,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the new direction, e.g. west or 'focus on the parser'")] string direction,
         [Description("a note for the agent")] string? message = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agent_id)).SteerAsync(Validate.Name("direction", direction), message, cancellationToken));
+        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).SteerAsync(Validate.Name("direction", direction), message, cancellationToken));
 
     [McpServerTool(Name = "kill_agent", Destructive = true), Description("Kill an agent: gracefully (its process gets SIGTERM, then SIGKILL after the grace period) or at once with force; its Active sessions fail with 'killed'.")]
     public Task<string> KillAgentAsync(
@@ -71,7 +71,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("also fail the Active sessions handed off from its sessions (default true)")] bool cascade = true,
         [Description("seconds a graceful kill waits for the agent (default 30)")] double? grace_seconds = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Name("agent_id", agent_id)).KillAsync(
+        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).KillAsync(
             new KillRequest { Force = force, Cascade = cascade, Grace = Api.ApiInput.Seconds("grace_seconds", grace_seconds) }, cancellationToken));
 
     [McpServerTool(Name = "spawn_session"), Description("Start an Active session for a named agent (e.g. CodeGenAgent), optionally run by an agent id, with an issue number and phase.")]
