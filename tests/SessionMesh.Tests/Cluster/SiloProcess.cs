@@ -8,12 +8,15 @@ namespace SessionMesh.Tests.Cluster;
 public sealed class SiloProcess : IAsyncDisposable
 {
     // One mesh CA for every silo process of the run: clustered silos refuse to start without it.
-    private static readonly Lazy<string> TlsDirectory = new(() =>
+    private static readonly Lazy<string> SharedTls = new(() =>
     {
         var directory = Directory.CreateTempSubdirectory("sessionmesh-cluster-tls-").FullName;
         SessionMesh.Silo.Security.MeshCertificateAuthority.EnsureCreated(directory);
         return directory;
     });
+
+    /// <summary>The run's mesh CA and certificates, shared by every clustered silo process a test starts.</summary>
+    public static string TlsDirectory => SharedTls.Value;
 
     private readonly Process _process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
@@ -49,7 +52,7 @@ public sealed class SiloProcess : IAsyncDisposable
             $"--SessionMesh:ClusterId={clusterId}",
             $"--SessionMesh:ServiceId={clusterId}",
             $"--SessionMesh:AdminKey={HttpSilo.AdminKey}",
-            $"--SessionMesh:Tls:Directory={TlsDirectory.Value}",
+            $"--SessionMesh:Tls:Directory={SharedTls.Value}",
             "--Logging:LogLevel:Default=Warning",
         })
         {

@@ -51,6 +51,8 @@ public sealed class SiloRun : IAsyncDisposable
             start.Environment.Remove(name);
         }
 
+        // Clustered silos refuse to start without the mesh's certificates: every run shares the test CA.
+        start.Environment["SessionMesh__Tls__Directory"] = SessionMesh.Tests.Cluster.SiloProcess.TlsDirectory;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             start.Environment[name] = value;

@@ -127,19 +127,21 @@ public sealed class HandoffRecoveryTests
     public async Task A_context_over_the_limit_is_refused_naming_it_and_changes_nothing()
     {
         await using var mesh = await MeshCluster.StartAsync();
-        var big = new GenericResult("notes", $"\"{new string('x', 200_000)}\"");
-        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", new SessionContext { PreviousResults = [big] });
+        // Each payload within the 64 KiB one result may hold; the parent's three make about 180 KB.
+        static GenericResult Notes(string name, char fill) => new(name, $"\"{new string(fill, 60_000)}\"");
+        GenericResult[] big = [Notes("a", 'x'), Notes("b", 'x'), Notes("c", 'x')];
+        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", new SessionContext { PreviousResults = big });
         var before = await mesh.Sessions.GetStatsAsync();
 
-        // Inherited results count: the parent's 200 KB plus 100 KB more is over 256 KiB.
+        // Inherited results count: the parent's 180 KB plus 120 KB more is over 256 KiB.
         var error = await Assert.ThrowsAsync<ContextTooLargeException>(() => mesh.Sessions.HandoffAsync(
-            parentId, "ReviewAgent", new SessionContext { PreviousResults = [new GenericResult("more", $"\"{new string('y', 100_000)}\"")] }));
+            parentId, "ReviewAgent", new SessionContext { PreviousResults = [Notes("d", 'y'), Notes("e", 'y')] }));
         Assert.Equal(MeshLimits.MaxContextBytes, error.Limit);
         Assert.Contains("256 KiB", error.Message, StringComparison.Ordinal);
         Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(parentId)).Status);
         Assert.Equal(before, await mesh.Sessions.GetStatsAsync());
         await Assert.ThrowsAsync<ContextTooLargeException>(() => mesh.Sessions.SpawnAgentSessionAsync(
-            "CodeGenAgent", "p", new SessionContext { PreviousResults = [big, new GenericResult("other", $"\"{new string('z', 100_000)}\"")] }));
+            "CodeGenAgent", "p", new SessionContext { PreviousResults = [.. big, Notes("f", 'z'), Notes("g", 'z')] }));
     }
 
     [Fact]
