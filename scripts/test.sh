@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# --- Browser tests (tests/SessionMesh.Tests/Browser): Playwright drives Debian's chromium, since the
+# browser build Playwright would download cannot be fetched here. Install it when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+# --- end of browser tests block
+
 dotnet restore SessionMesh.Orleans.sln
 dotnet build SessionMesh.Orleans.sln --no-restore -c Release
 
