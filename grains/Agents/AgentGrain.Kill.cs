@@ -25,6 +25,7 @@ public sealed partial class AgentGrain
 
     private IGrainTimer? _killTimer;
     private IGrainTimer? _resumeTimer;
+    private IGrainTimer? _sessionStartRetry;
     private IGrainReminder? _reminder;
 
     public async Task<AgentSnapshot> KillAsync(KillRequest request, CancellationToken cancellationToken = default)

@@ -50,8 +50,39 @@ public sealed partial class AgentGrain
         }
 
         var status = agent.Status is AgentStatus.Idle or AgentStatus.Busy ? AgentStatus.Busy : agent.Status;
-        agent = await CommitAsync(agent with { CurrentSession = sessionId, Status = status, UpdatedAt = now }, () => state.State.Sessions = previousSessions);
+        try
+        {
+            agent = await CommitAsync(agent with { CurrentSession = sessionId, Status = status, UpdatedAt = now }, () => state.State.Sessions = previousSessions);
+        }
+        catch (StorageUnavailableException)
+        {
+            // This notice is one-way, so its sender cannot retry it: the session is already stored as
+            // running on this agent. Retry here until the write lands (idempotent: see the check above).
+            RetrySessionStartSoon(sessionId, epoch);
+            throw;
+        }
+
         await ReportStatusAsync(agent, CancellationToken.None);
+    }
+
+    private void RetrySessionStartSoon(Guid sessionId, long epoch)
+    {
+        _sessionStartRetry?.Dispose();
+        _sessionStartRetry = this.RegisterGrainTimer(
+            async _ =>
+            {
+                try
+                {
+                    await SessionStartedAsync(sessionId, epoch);
+                    _sessionStartRetry?.Dispose();
+                    _sessionStartRetry = null;
+                }
+                catch (StorageUnavailableException)
+                {
+                    // The timer's next tick tries again.
+                }
+            },
+            new GrainTimerCreationOptions { DueTime = TimeSpan.FromSeconds(1), Period = TimeSpan.FromSeconds(2), KeepAlive = true });
     }
 
     public async Task SessionEndedAsync(Guid sessionId)

@@ -72,8 +72,8 @@ public sealed class SessionsOverHttpTests(HttpSiloFixture fixture)
     {
         // Five results, each within the 64 KiB a single payload may hold, together over the 256 KiB context limit.
         var result = $$"""{"type": "generic", "name": "n", "json_payload": "\"{{new string('x', 60_000)}}\""}""";
-        var problem = await SendAsync(HttpMethod.Post, $"{Api}/sessions", $$"""
-            {"agent_name": "A", "context": {"previous_results": [{{string.Join(",", Enumerable.Repeat(result, 5))}}]}}
+        var problem = await SendAsync(HttpMethod.Post, $"{Api}/sessions", $$$"""
+            {"agent_name": "A", "context": {"previous_results": [{{{string.Join(",", Enumerable.Repeat(result, 5))}}}]}}
             """, (HttpStatusCode)422);
         Assert.Equal("Context too large", problem.GetProperty("title").GetString());
         Assert.Contains("256 KiB", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
