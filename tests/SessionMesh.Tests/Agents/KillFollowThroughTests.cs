@@ -58,7 +58,10 @@ public sealed class KillFollowThroughTests
             await AgentRegistryTests.WaitForAsync(
                 () => mesh.Agents.GetStatsAsync(), s => s.AgentsKilled == killedBefore + 1, seconds: Generous.TotalSeconds);
             await AssertKilledThroughAsync(mesh, agentId, current, descendant, killedBefore + 1);
-            var events = await mesh.Client.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(0);
+            // Events reach the log through the topology stream, a moment after the state they describe.
+            var events = await AgentRegistryTests.WaitForAsync(
+                () => mesh.Client.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(0),
+                e => e.Any(x => x.Event.Kind == TopologyEventKind.AgentKilled && x.Event.Subject == agentId), seconds: Generous.TotalSeconds);
             var killed = Assert.Single(events, e => e.Event.Kind == TopologyEventKind.AgentKilled && e.Event.Subject == agentId);
             Assert.Equal("grace period over", killed.Event.Detail);
 

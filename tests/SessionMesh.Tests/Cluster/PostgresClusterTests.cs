@@ -223,8 +223,9 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
 
                 // Grains on the frozen silo time out or are rejected once it is declared dead; a read
                 // after that reactivates elsewhere (200). Never "Storage unavailable", never a 500.
+                // Which reads land on the frozen silo before it is declared dead is up to placement and
+                // timing, so no count of each answer is asserted: only that each is one of these.
                 Assert.All(answers, a => Assert.Contains(a, new[] { "200", "504 Timed out", "503 Mesh unavailable" }));
-                Assert.Contains(answers, a => a != "200");
             }
             finally
             {
