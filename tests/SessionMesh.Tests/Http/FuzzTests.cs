@@ -82,7 +82,12 @@ public sealed class FuzzTests(ITestOutputHelper output)
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             var status = (int)response.StatusCode;
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
-            Assert.True(status < 500, $"{description} → {status}: {await response.Content.ReadAsStringAsync()}");
+            if (status >= 500)
+            {
+                // Read only here: the body of an accepted stream never ends.
+                Assert.Fail($"{description} → {status}: {await response.Content.ReadAsStringAsync()}");
+            }
+
             var after = await SnapshotAsync(silo);
             if (status >= 400)
             {
