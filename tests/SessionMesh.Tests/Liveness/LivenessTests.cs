@@ -55,8 +55,9 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         var expired = await Mesh.Sessions.GetSessionAsync(id);
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
         var after = await Mesh.Agents.GetStatsAsync();
-        Assert.Equal(before.SessionsExpired + 1, after.SessionsExpired);
-        Assert.Equal(before.Sessions.Failed + 1, after.Sessions.Failed);
+        // At least this one: the cluster is shared, and another test's short lease may run out meanwhile.
+        Assert.True(after.SessionsExpired >= before.SessionsExpired + 1);
+        Assert.True(after.Sessions.Failed >= before.Sessions.Failed + 1);
     }
 
     [Fact]
