@@ -20,25 +20,27 @@ public sealed class StorageFaultFilter : IIncomingGrainCallFilter
         {
             await context.Invoke();
         }
-        catch (Exception ex) when (ex is not StorageUnavailableException && FindStorageFault(ex) is { } fault)
+        catch (Exception ex) when (ex is not StorageUnavailableException && StorageFault(ex) is { } fault)
         {
-            if (fault is StorageUnavailableException typed)
-            {
-                ExceptionDispatchInfo.Throw(typed);
-            }
-
-            throw new StorageUnavailableException($"{fault.GetType().Name}: {fault.Message}");
+            ExceptionDispatchInfo.Throw(fault);
         }
     }
 
-    /// <summary>The typed storage error or the driver error inside an exception, whichever comes first.</summary>
-    private static Exception? FindStorageFault(Exception exception)
+    /// <summary>
+    /// The storage fault inside an exception as the typed error (the typed error itself, or a driver
+    /// error turned into one), or null when the exception is not about storage.
+    /// </summary>
+    public static StorageUnavailableException? StorageFault(Exception exception)
     {
+        ArgumentNullException.ThrowIfNull(exception);
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is StorageUnavailableException or DbException)
+            switch (e)
             {
-                return e;
+                case StorageUnavailableException typed:
+                    return typed;
+                case DbException driver:
+                    return new StorageUnavailableException($"{driver.GetType().Name}: {driver.Message}");
             }
         }
 

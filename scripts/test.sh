@@ -40,5 +40,10 @@ dotnet test SessionMesh.Orleans.sln --no-build -c Release --blame-hang-timeout 5
 count() { { grep -oE "^\s+$1: [0-9]+" "$log" || true; } | awk '{s += $2} END {print s + 0}'; }
 passed=$(count Passed)
 failed=$(count Failed)
+# Repeat every failure, with its message, last: a long log's tail is what a reader sees first.
+if [ "$failed" != 0 ]; then
+  echo "--- failed tests"
+  awk '/^[ \t]+Failed [A-Za-z]/ {n = 25} n > 0 {print; n--}' "$log"
+fi
 echo "tests: $passed passed, $failed failed"
 exit "$status"

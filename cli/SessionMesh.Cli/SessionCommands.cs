@@ -65,8 +65,9 @@ public static class SessionCommands
             """, session, toAgent, purpose, issue, phase, worktree).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var body = new { to_agent = parse.GetValue(toAgent), purpose = parse.GetValue(purpose), context = Context(parse, issue, phase, worktree) };
-            var child = await http.SendAsync(HttpMethod.Post, $"api/session-mesh/sessions/{Escape(parse.GetValue(session))}/handoff", body, safeToRepeat: false, ct);
+            // The child's id is chosen here, so a retry after a lost answer gets the same child back.
+            var body = new { to_agent = parse.GetValue(toAgent), purpose = parse.GetValue(purpose), context = Context(parse, issue, phase, worktree), child_session_id = Guid.NewGuid() };
+            var child = await http.SendAsync(HttpMethod.Post, $"api/session-mesh/sessions/{Escape(parse.GetValue(session))}/handoff", body, safeToRepeat: true, ct);
             Globals.Out(parse).Write(child, Output.Fields);
             return ExitCodes.Ok;
         });

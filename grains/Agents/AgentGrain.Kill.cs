@@ -28,6 +28,9 @@ public sealed partial class AgentGrain
     private IGrainTimer? _sessionStartRetry;
     private IGrainReminder? _reminder;
 
+    /// <summary>A registry could not be told the agent's status; resume (timer, reminder) retries it.</summary>
+    private bool _registriesBehind;
+
     public async Task<AgentSnapshot> KillAsync(KillRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -75,7 +78,7 @@ public sealed partial class AgentGrain
                 state.State.CascadeOnKill = previousCascade;
                 state.State.KillSequence = previousKillSequence;
             });
-        await ReportStatusAsync(agent, CancellationToken.None);
+        await ReportStatusAsync(agent);
         await PushAsync(directive);
         ScheduleKillDeadline(deadline);
         return agent;
@@ -88,7 +91,7 @@ public sealed partial class AgentGrain
     private async Task<int> ResumeCoreAsync(bool fromReminder)
     {
         // Only look for a reminder to remove when one may exist (it costs a read).
-        var mayHaveReminder = fromReminder || _reminder is not null || state.State.PendingKill is not null || state.State.Agent?.Status == AgentStatus.Draining;
+        var mayHaveReminder = fromReminder || _reminder is not null || _registriesBehind || state.State.PendingKill is not null || state.State.Agent?.Status == AgentStatus.Draining;
         var finished = 0;
         if (state.State.Agent is { Status: AgentStatus.Draining, KillDeadline: { } deadline } && deadline <= clock.GetUtcNow())
         {
@@ -105,9 +108,18 @@ public sealed partial class AgentGrain
             finished++;
         }
 
-        if (mayHaveReminder && state.State.PendingKill is null && state.State.Agent?.Status != AgentStatus.Draining)
+        // A reminder tick may be the one left by a registration or status change whose registries
+        // were not told (its silo may have died since): telling them again is idempotent.
+        if ((_registriesBehind || fromReminder) && state.State.Agent is { } agent)
         {
-            await ClearReminderAsync();
+            var wasBehind = _registriesBehind;
+            await ReportStatusAsync(agent);
+            finished += wasBehind && !_registriesBehind ? 1 : 0;
+        }
+
+        if (mayHaveReminder)
+        {
+            await ClearReminderIfIdleAsync();
         }
 
         return finished;
@@ -159,7 +171,7 @@ public sealed partial class AgentGrain
         try
         {
             _ = ShardProtocol.For(GrainFactory, LeaseKey.ForAgent(Id)).ReleaseAsync(LeaseKey.ForAgent(Id));
-            await ReportStatusAsync(agent, CancellationToken.None);
+            await ReportStatusAsync(agent);
             if (!intent.Counted || !intent.Published)
             {
                 if (!intent.Counted)
@@ -181,7 +193,7 @@ public sealed partial class AgentGrain
             await FailSessionsAsync(intent.Cascade);
 
             state.State.PendingKill = null;
-            await state.WriteOrRevertAsync(() => state.State.PendingKill = intent, CancellationToken.None);
+            await state.WriteOrRevertAsync(() => state.State.PendingKill = intent);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -191,7 +203,7 @@ public sealed partial class AgentGrain
             return false;
         }
 
-        await ClearReminderAsync();
+        await ClearReminderIfIdleAsync();
         return true;
     }
 
@@ -282,6 +294,25 @@ public sealed partial class AgentGrain
         _reminder = await this.RegisterOrUpdateReminder(ResumeReminder, due < TimeSpan.Zero ? TimeSpan.Zero : due, ReminderPeriod);
     }
 
+    /// <summary>Registers the reminder if storage allows; when it does not, the quick retry timer still runs.</summary>
+    private async Task TryEnsureReminderAsync(TimeSpan due)
+    {
+        try
+        {
+            await EnsureReminderAsync(due);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogReminderNotSet(logger, ex, Id);
+        }
+    }
+
+    /// <summary>Removes the reminder once nothing is left for it to drive: no kill, no drain, no registry behind.</summary>
+    private Task ClearReminderIfIdleAsync() =>
+        state.State.PendingKill is null && state.State.Agent?.Status != AgentStatus.Draining && !_registriesBehind
+            ? ClearReminderAsync()
+            : Task.CompletedTask;
+
     private async Task ClearReminderAsync()
     {
         try
@@ -306,4 +337,7 @@ public sealed partial class AgentGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}: the resume reminder could not be removed; its next tick retries.")]
     private static partial void LogReminderNotCleared(ILogger logger, Exception exception, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}: the resume reminder could not be set; a timer retries while the agent is active.")]
+    private static partial void LogReminderNotSet(ILogger logger, Exception exception, string agentId);
 }

@@ -62,7 +62,7 @@ public sealed partial class AgentGrain
             throw;
         }
 
-        await ReportStatusAsync(agent, CancellationToken.None);
+        await ReportStatusAsync(agent);
     }
 
     private void RetrySessionStartSoon(Guid sessionId, long epoch)
@@ -94,7 +94,7 @@ public sealed partial class AgentGrain
 
         var status = agent.Status == AgentStatus.Busy ? AgentStatus.Idle : agent.Status;
         agent = await CommitAsync(agent with { CurrentSession = null, Status = status, UpdatedAt = clock.GetUtcNow() });
-        await ReportStatusAsync(agent, CancellationToken.None);
+        await ReportStatusAsync(agent);
     }
 
     public async Task BeginLeaseAsync(long epoch, CancellationToken cancellationToken = default)
@@ -104,7 +104,7 @@ public sealed partial class AgentGrain
         {
             // A lost agent that heartbeats with its current epoch is back.
             agent = await CommitAsync(agent with { Status = agent.CurrentSession is null ? AgentStatus.Idle : AgentStatus.Busy, UpdatedAt = clock.GetUtcNow() });
-            await ReportStatusAsync(agent, CancellationToken.None);
+            await ReportStatusAsync(agent);
         }
     }
 
@@ -125,7 +125,7 @@ public sealed partial class AgentGrain
         var now = clock.GetUtcNow();
         agent = await CommitAsync(agent with { Status = AgentStatus.Lost, UpdatedAt = now });
         await counters.IncrementAsync(MeshCounterNames.AgentsLost, CancellationToken.None);
-        await ReportStatusAsync(agent, CancellationToken.None);
+        await ReportStatusAsync(agent);
         await this.PublishAsync(TopologyEventKind.AgentLost, Id, "heartbeat timeout", now, logger);
     }
 

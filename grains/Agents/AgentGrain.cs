@@ -72,19 +72,29 @@ public sealed partial class AgentGrain(
             throw new InvalidTransitionException($"agent '{Id}'", "register", nameof(AgentStatus.Killed));
         }
 
-        // The registry first (idempotent): a crash before the state write leaves at worst an entry
-        // that the next registration confirms, never a specialization the registry does not list.
-        await GrainFactory.GetGrain<ISpecializationProtocol>(specialization).AddAsync(Id, agent.Status, cancellationToken);
-
+        // The agent's own write is the record: a specialization it lists is one its registry must
+        // list. The durable reminder goes first, so a crash right after the write still brings the
+        // registry up to date (see grains/CallGraph.md); no step takes the caller's token.
         var isNew = !agent.Specializations.Contains(specialization, StringComparer.Ordinal);
         if (isNew || state.State.Agent is null || (displayName is not null && displayName != agent.DisplayName))
         {
+            if (isNew)
+            {
+                await EnsureReminderAsync(QuickRetry);
+            }
+
             agent = await CommitAsync(agent with
             {
                 Specializations = isNew ? [.. agent.Specializations.Append(specialization).Order(StringComparer.Ordinal)] : agent.Specializations,
                 DisplayName = displayName ?? agent.DisplayName,
                 UpdatedAt = now,
             });
+        }
+
+        await ReportStatusAsync(agent);
+        if (isNew)
+        {
+            await ClearReminderIfIdleAsync();
         }
 
         if (ttl is { } leaseFor)
@@ -113,9 +123,10 @@ public sealed partial class AgentGrain(
             });
         }
 
-        await GrainFactory.GetGrain<ISpecializationProtocol>(specialization).RemoveAsync(Id, cancellationToken);
+        await GrainFactory.GetGrain<ISpecializationProtocol>(specialization).RemoveAsync(Id, CancellationToken.None);
         return agent;
     }
+
 
     public Task<AgentSnapshot> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Current);
 
@@ -159,12 +170,30 @@ public sealed partial class AgentGrain(
         }
     }
 
-    private async Task ReportStatusAsync(AgentSnapshot agent, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings every registry of the agent to its status (an agent has few specializations). The
+    /// agent's state is the truth and registries follow it: a registry that cannot be told now is
+    /// retried soon and by the durable reminder, and the caller's operation, already written, stands.
+    /// </summary>
+    private async Task ReportStatusAsync(AgentSnapshot agent)
     {
-        // Registries keep each agent's status for "idle" queries; an agent has few specializations.
-        await Task.WhenAll(agent.Specializations.Select(s =>
-            GrainFactory.GetGrain<ISpecializationProtocol>(s).AddAsync(Id, agent.Status, cancellationToken)));
+        try
+        {
+            await Task.WhenAll(agent.Specializations.Select(s =>
+                GrainFactory.GetGrain<ISpecializationProtocol>(s).AddAsync(Id, agent.Status, CancellationToken.None)));
+            _registriesBehind = false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _registriesBehind = true;
+            LogRegistriesBehind(logger, ex, Id);
+            await TryEnsureReminderAsync(QuickRetry);
+            ResumeSoon(QuickRetry);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}: its registries could not be told its status; it retries until they are.")]
+    private static partial void LogRegistriesBehind(ILogger logger, Exception exception, string agentId);
 
     /// <summary>Writes the next version; on failure memory is restored (with <paramref name="revert"/>) and the error rethrown.</summary>
     private async Task<AgentSnapshot> CommitAsync(AgentSnapshot next, Action? revert = null)
@@ -178,8 +207,7 @@ public sealed partial class AgentGrain(
                 {
                     state.State.Agent = previous;
                     revert?.Invoke();
-                },
-                CancellationToken.None);
+                });
         }
         catch (InconsistentStateException)
         {

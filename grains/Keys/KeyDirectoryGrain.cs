@@ -30,7 +30,7 @@ public sealed class KeyDirectoryGrain(
         }
 
         state.State.Keys[key.KeyId] = key;
-        await state.WriteOrRevertAsync(() => state.State.Keys = previous, cancellationToken);
+        await state.WriteOrRevertAsync(() => state.State.Keys = previous);
     }
 
     public Task<bool> ContainsAsync(string keyId, CancellationToken cancellationToken = default) =>

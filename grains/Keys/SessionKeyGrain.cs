@@ -82,9 +82,9 @@ public sealed class SessionKeyGrain(
             Depth = depth,
         };
         state.State = new SessionKeyState { Key = key, SecretHash = spec.SecretHash };
-        await state.WriteOrRevertAsync(() => state.State = new SessionKeyState(), cancellationToken);
+        await state.WriteOrRevertAsync(() => state.State = new SessionKeyState());
 
-        await GrainFactory.GetGrain<IKeyDirectoryGrain>(0).RecordAsync(key, cancellationToken);
+        await GrainFactory.GetGrain<IKeyDirectoryGrain>(0).RecordAsync(key, CancellationToken.None);
         return key;
     }
 
@@ -166,9 +166,9 @@ public sealed class SessionKeyGrain(
         }
 
         state.State.Key = key with { Revoked = true };
-        await state.WriteOrRevertAsync(() => state.State.Key = key, cancellationToken);
+        await state.WriteOrRevertAsync(() => state.State.Key = key);
 
-        await GrainFactory.GetGrain<IKeyDirectoryGrain>(0).RecordAsync(state.State.Key, cancellationToken);
+        await GrainFactory.GetGrain<IKeyDirectoryGrain>(0).RecordAsync(state.State.Key, CancellationToken.None);
         return state.State.Key;
     }
 }

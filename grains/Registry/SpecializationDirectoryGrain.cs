@@ -42,8 +42,7 @@ public sealed class SpecializationDirectoryGrain(
                 {
                     state.State.Counts.Remove(specialization);
                 }
-            },
-            cancellationToken);
+            });
     }
 
     public Task<IReadOnlyList<SpecializationCount>> ListAsync(CancellationToken cancellationToken = default)

@@ -16,13 +16,25 @@ public sealed class SpecializationState
 public sealed class SpecializationGrain(
     [PersistentState("specialization", MeshStorage.Name)] IPersistentState<SpecializationState> state) : Grain, ISpecializationGrain, ISpecializationProtocol
 {
+    /// <summary>Whether the directory was told this registry's current count since activation.</summary>
+    private bool _countReported;
+
     public async Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default)
     {
         Validate.Id("agent_id", agentId);
         var isNew = !state.State.Agents.TryGetValue(agentId, out var known);
         if (!isNew && known == status)
         {
+            await ReportCountAsync(state.State.Agents.Count, onlyIfBehind: true);
             return;
+        }
+
+        if (isNew)
+        {
+            // The directory hears of the larger count before the entry is written: if the write then
+            // fails, the count is one high until the next call, but a specialization with agents is
+            // never missing from the list (which is how discovery and the audit find registries).
+            await ReportCountAsync(state.State.Agents.Count + 1);
         }
 
         state.State.Agents[agentId] = status;
@@ -31,28 +43,25 @@ public sealed class SpecializationGrain(
             if (isNew)
             {
                 state.State.Agents.Remove(agentId);
+                _countReported = false;
             }
             else
             {
                 state.State.Agents[agentId] = known;
             }
-        }, cancellationToken);
-
-        if (isNew)
-        {
-            await ReportCountAsync(cancellationToken);
-        }
+        });
+        _countReported = _countReported || isNew;
     }
 
     public async Task RemoveAsync(string agentId, CancellationToken cancellationToken = default)
     {
-        if (!state.State.Agents.Remove(agentId, out var known))
+        if (state.State.Agents.Remove(agentId, out var known))
         {
-            return;
+            await state.WriteOrRevertAsync(() => state.State.Agents[agentId] = known);
+            _countReported = false;
         }
 
-        await state.WriteOrRevertAsync(() => state.State.Agents[agentId] = known, cancellationToken);
-        await ReportCountAsync(cancellationToken);
+        await ReportCountAsync(state.State.Agents.Count, onlyIfBehind: true);
     }
 
     public Task<IReadOnlyList<RegisteredAgent>> ListAsync(string? afterAgentId, int limit, CancellationToken cancellationToken = default)
@@ -70,6 +79,16 @@ public sealed class SpecializationGrain(
         return Task.FromResult(agents);
     }
 
-    private Task ReportCountAsync(CancellationToken cancellationToken) =>
-        GrainFactory.GetGrain<ISpecializationDirectoryProtocol>(0).SetCountAsync(this.GetPrimaryKeyString(), state.State.Agents.Count, cancellationToken);
+    /// <summary>Tells the directory the count (it writes only on a change); derived, so retried by the next call when it fails.</summary>
+    private async Task ReportCountAsync(int count, bool onlyIfBehind = false)
+    {
+        if (onlyIfBehind && _countReported)
+        {
+            return;
+        }
+
+        _countReported = false;
+        await GrainFactory.GetGrain<ISpecializationDirectoryProtocol>(0).SetCountAsync(this.GetPrimaryKeyString(), count, CancellationToken.None);
+        _countReported = count == state.State.Agents.Count;
+    }
 }

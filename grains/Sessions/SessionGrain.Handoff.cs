@@ -90,7 +90,7 @@ public sealed partial class SessionGrain
         state.State.PendingHandoff = intent;
         try
         {
-            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = null, CancellationToken.None);
+            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = null);
         }
         catch
         {
@@ -227,7 +227,7 @@ public sealed partial class SessionGrain
             }
 
             state.State.PendingHandoff = null;
-            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = intent, CancellationToken.None);
+            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = intent);
             await ClearReminderAsync();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -274,8 +274,7 @@ public sealed partial class SessionGrain(
                 {
                     state.State.Session = previous;
                     alsoRevert?.Invoke();
-                },
-                CancellationToken.None);
+                });
         }
         catch (InconsistentStateException)
         {

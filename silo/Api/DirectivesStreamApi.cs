@@ -21,9 +21,6 @@ public static class DirectivesStreamApi
     /// <summary>How often an idle stream sends a keep-alive event (proxies and clients drop silent connections).</summary>
     public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
-    /// <summary>The agent grain forgets an observer after a minute unless it subscribes again.</summary>
-    private static readonly TimeSpan Resubscribe = TimeSpan.FromSeconds(30);
-
     private const int ReplayPage = 100;
 
     /// <summary>Queued by <see cref="AgentKillSignals"/> when the agent is killed.</summary>
@@ -51,95 +48,63 @@ public static class DirectivesStreamApi
         IGrainFactory grains, AgentKillSignals signals, IAgentGrain agent, long after, JsonSerializerOptions json, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var pushed = Channel.CreateUnbounded<Directive>(new UnboundedChannelOptions { SingleReader = true });
-        var relay = new DirectiveRelay(pushed.Writer);
-        var reference = grains.CreateObjectReference<IAgentObserver>(relay);
         using var killWatch = await signals.WatchAsync(agent.GetPrimaryKeyString(), () => pushed.Writer.TryWrite(KilledSignal), cancellationToken);
-        try
+
+        // Subscribe before replaying: a directive issued in between is then both pushed and
+        // replayed, and the sequence check below drops the second copy. Nothing falls in a gap.
+        await using var subscription = await ObserverStream<IAgentObserver>.SubscribeAsync(
+            grains, new DirectiveRelay(pushed.Writer), agent.SubscribeAsync, agent.UnsubscribeAsync, cancellationToken);
+        var last = after;
+        await foreach (var directive in ReplayAsync(agent, last, cancellationToken))
         {
-            // Subscribe before replaying: a directive issued in between is then both pushed and
-            // replayed, and the sequence check below drops the second copy. Nothing falls in a gap.
-            await agent.SubscribeAsync(reference, cancellationToken);
-            var subscribedAt = DateTime.UtcNow;
-            var last = after;
-            await foreach (var directive in ReplayAsync(agent, last, cancellationToken))
+            last = directive.Sequence;
+            yield return Event(directive, json);
+        }
+
+        if (await agent.GetAsync(cancellationToken) is { Status: AgentStatus.Killed } killed)
+        {
+            // Killed before the watch began: no signal will come, so say it now.
+            yield return new SseItem<string>(JsonSerializer.Serialize(killed, json), "killed");
+            yield break;
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await subscription.RenewIfDueAsync(cancellationToken);
+            var next = await pushed.Reader.ReadOrTimeoutAsync(KeepAlive, cancellationToken);
+            if (next is null)
             {
-                last = directive.Sequence;
-                yield return Event(directive, json);
+                yield return new SseItem<string>(string.Empty, "keepalive");
+                continue;
             }
 
-            if (await agent.GetAsync(cancellationToken) is { Status: AgentStatus.Killed } killed)
+            if (ReferenceEquals(next, KilledSignal))
             {
-                // Killed before the watch began: no signal will come, so say it now.
-                yield return new SseItem<string>(JsonSerializer.Serialize(killed, json), "killed");
+                // A forced kill (or a graceful one made final): say so once, then end the stream.
+                var snapshot = await agent.GetAsync(cancellationToken);
+                yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, json), "killed");
                 yield break;
             }
 
-            while (!cancellationToken.IsCancellationRequested)
+            if (next.Sequence <= last)
             {
-                if (DateTime.UtcNow - subscribedAt > Resubscribe)
-                {
-                    await agent.SubscribeAsync(reference, cancellationToken);
-                    subscribedAt = DateTime.UtcNow;
-                }
-
-                var next = await ReadOrTimeoutAsync(pushed.Reader, KeepAlive, cancellationToken);
-                if (next is null)
-                {
-                    yield return new SseItem<string>(string.Empty, "keepalive");
-                    continue;
-                }
-
-                if (ReferenceEquals(next, KilledSignal))
-                {
-                    // A forced kill (or a graceful one made final): say so once, then end the stream.
-                    var snapshot = await agent.GetAsync(cancellationToken);
-                    yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, json), "killed");
-                    yield break;
-                }
-
-                if (next.Sequence <= last)
-                {
-                    continue; // already sent by the replay
-                }
-
-                if (next.Sequence > last + 1)
-                {
-                    // A push went missing (e.g. the grain moved silos): fill the gap from storage.
-                    await foreach (var missed in ReplayAsync(agent, last, cancellationToken))
-                    {
-                        last = missed.Sequence;
-                        yield return Event(missed, json);
-                    }
-
-                    continue;
-                }
-
-                last = next.Sequence;
-                yield return Event(next, json);
-            }
-        }
-        finally
-        {
-            try
-            {
-                await agent.UnsubscribeAsync(reference, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The grain forgets the observer after a minute anyway.
+                continue; // already sent by the replay
             }
 
-            try
+            if (next.Sequence > last + 1)
             {
-                grains.DeleteObjectReference<IAgentObserver>(reference);
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
+                // A push went missing (e.g. the grain moved silos): fill the gap from storage.
+                await foreach (var missed in ReplayAsync(agent, last, cancellationToken))
+                {
+                    last = missed.Sequence;
+                    yield return Event(missed, json);
+                }
+
+                continue;
             }
 
-            // The runtime holds observers weakly: the relay must live as long as the stream does.
-            GC.KeepAlive(relay);
+            last = next.Sequence;
+            yield return Event(next, json);
         }
     }
 
@@ -158,25 +123,6 @@ public static class DirectivesStreamApi
             {
                 yield break;
             }
-        }
-    }
-
-    private static async Task<Directive?> ReadOrTimeoutAsync(ChannelReader<Directive> reader, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (reader.TryRead(out var ready))
-        {
-            return ready;
-        }
-
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            return await reader.WaitToReadAsync(timer.Token) && reader.TryRead(out var next) ? next : null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
         }
     }
 

@@ -22,7 +22,7 @@ public static class LogsApi
 
         logs.MapPost("/", async (HttpContext http, IGrainFactory grains, string sessionId) =>
         {
-            var session = await ReadOwnAsync(http, grains, sessionId);
+            var session = await SessionsApi.ReadOwnAsync(http, grains, sessionId);
             var body = await JsonBody.ReadAsync<LogAppendRequest>(http);
             var check = new RequestCheck();
             var lines = check.Required("lines", body.Lines);
@@ -37,7 +37,7 @@ public static class LogsApi
 
         logs.MapGet("/", async (HttpContext http, IGrainFactory grains, string sessionId, string? tail, string? after, string? follow) =>
         {
-            var session = await ReadOwnAsync(http, grains, sessionId);
+            var session = await SessionsApi.ReadOwnAsync(http, grains, sessionId);
             var log = grains.GetGrain<ISessionLogGrain>(session.Id);
             var count = (int)ApiInput.WholeNumber("tail", tail, 100);
             var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
@@ -62,133 +62,73 @@ public static class LogsApi
         var log = grains.GetGrain<ISessionLogGrain>(sessionId);
         var session = grains.GetGrain<ISessionGrain>(sessionId);
         var pushed = Channel.CreateUnbounded<IReadOnlyList<LogLine>>(new UnboundedChannelOptions { SingleReader = true });
-        var relay = new LineRelay(pushed.Writer);
-        var reference = grains.CreateObjectReference<ISessionLogObserver>(relay);
-        try
+
+        // Subscribe first, then catch up: lines appended in between arrive twice and the
+        // sequence check drops the second copy.
+        await using var subscription = await ObserverStream<ISessionLogObserver>.SubscribeAsync(
+            grains, new LineRelay(pushed.Writer), log.SubscribeAsync, log.UnsubscribeAsync, cancellationToken);
+        var catchUp = after is { } mark ? await log.ReadAfterAsync(mark, ReplayPage, cancellationToken) : await log.TailAsync(Math.Clamp(tail, 1, 10_000), cancellationToken);
+        var last = after ?? 0;
+        while (true)
         {
-            // Subscribe first, then catch up: lines appended in between arrive twice and the
-            // sequence check drops the second copy.
-            await log.SubscribeAsync(reference, cancellationToken);
-            var subscribedAt = DateTime.UtcNow;
-            var last = 0L;
-            var catchUp = after is { } mark ? await log.ReadAfterAsync(mark, ReplayPage, cancellationToken) : await log.TailAsync(Math.Clamp(tail, 1, 10_000), cancellationToken);
-            last = after ?? 0;
-            while (true)
+            foreach (var line in catchUp)
             {
-                foreach (var line in catchUp)
-                {
-                    last = line.Sequence;
-                    yield return Event(line, json);
-                }
-
-                if (catchUp.Count < ReplayPage || after is null)
-                {
-                    break;
-                }
-
-                catchUp = await log.ReadAfterAsync(last, ReplayPage, cancellationToken);
+                last = line.Sequence;
+                yield return Event(line, json);
             }
 
-            while (!cancellationToken.IsCancellationRequested)
+            if (catchUp.Count < ReplayPage || after is null)
             {
-                if (DateTime.UtcNow - subscribedAt > TimeSpan.FromSeconds(30))
+                break;
+            }
+
+            catchUp = await log.ReadAfterAsync(last, ReplayPage, cancellationToken);
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await subscription.RenewIfDueAsync(cancellationToken);
+            var batch = await pushed.Reader.ReadOrTimeoutAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            if (batch is null)
+            {
+                // Idle: once the session has ended and nothing more came, the log is complete.
+                var snapshot = await session.GetAsync(cancellationToken);
+                if (snapshot.Status != SessionStatus.Active)
                 {
-                    await log.SubscribeAsync(reference, cancellationToken);
-                    subscribedAt = DateTime.UtcNow;
-                }
-
-                var batch = await ReadOrTimeoutAsync(pushed.Reader, TimeSpan.FromSeconds(2), cancellationToken);
-                if (batch is null)
-                {
-                    // Idle: once the session has ended and nothing more came, the log is complete.
-                    var snapshot = await session.GetAsync(cancellationToken);
-                    if (snapshot.Status != SessionStatus.Active)
-                    {
-                        foreach (var line in await log.ReadAfterAsync(last, ReplayPage, cancellationToken))
-                        {
-                            last = line.Sequence;
-                            yield return Event(line, json);
-                        }
-
-                        yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, json), "end");
-                        yield break;
-                    }
-
-                    yield return new SseItem<string>(string.Empty, "keepalive");
-                    continue;
-                }
-
-                if (batch.Count > 0 && batch[0].Sequence > last + 1)
-                {
-                    // A push went missing: read the gap from the store.
                     foreach (var line in await log.ReadAfterAsync(last, ReplayPage, cancellationToken))
                     {
                         last = line.Sequence;
                         yield return Event(line, json);
                     }
+
+                    yield return new SseItem<string>(JsonSerializer.Serialize(snapshot, json), "end");
+                    yield break;
                 }
 
-                foreach (var line in batch.Where(l => l.Sequence > last))
+                yield return new SseItem<string>(string.Empty, "keepalive");
+                continue;
+            }
+
+            if (batch.Count > 0 && batch[0].Sequence > last + 1)
+            {
+                // A push went missing: read the gap from the store.
+                foreach (var line in await log.ReadAfterAsync(last, ReplayPage, cancellationToken))
                 {
                     last = line.Sequence;
                     yield return Event(line, json);
                 }
             }
-        }
-        finally
-        {
-            try
-            {
-                await log.UnsubscribeAsync(reference, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The grain forgets the observer after a minute anyway.
-            }
 
-            try
+            foreach (var line in batch.Where(l => l.Sequence > last))
             {
-                grains.DeleteObjectReference<ISessionLogObserver>(reference);
+                last = line.Sequence;
+                yield return Event(line, json);
             }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-
-            // The runtime holds observers weakly: the relay must live as long as the stream does.
-            GC.KeepAlive(relay);
-        }
-    }
-
-    private static async Task<IReadOnlyList<LogLine>?> ReadOrTimeoutAsync(ChannelReader<IReadOnlyList<LogLine>> reader, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        if (reader.TryRead(out var ready))
-        {
-            return ready;
-        }
-
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            return await reader.WaitToReadAsync(timer.Token) && reader.TryRead(out var next) ? next : null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
         }
     }
 
     private static SseItem<string> Event(LogLine line, JsonSerializerOptions json) =>
         new(JsonSerializer.Serialize(line, json), "line") { EventId = line.Sequence.ToString(CultureInfo.InvariantCulture) };
-
-    private static async Task<SessionSnapshot> ReadOwnAsync(HttpContext http, IGrainFactory grains, string sessionId)
-    {
-        var id = ApiInput.SessionId(sessionId);
-        var session = await grains.GetGrain<ISessionGrain>(id).GetAsync(http.RequestAborted);
-        http.DemandSession(id, session.AgentId);
-        return session;
-    }
 
     private sealed class LineRelay(ChannelWriter<IReadOnlyList<LogLine>> writer) : ISessionLogObserver
     {

@@ -17,8 +17,11 @@ public sealed record KeyRequest(double? Ttl, IReadOnlyList<string>? Scopes, stri
 /// <summary>POST /sessions. A client-chosen session_id makes retries safe (same body → same session).</summary>
 public sealed record SpawnRequest(string? SessionId, string? AgentName, string? Purpose, SessionContext? Context, string? AgentId, double? LeaseTtl);
 
-/// <summary>POST /sessions/{id}/handoff.</summary>
-public sealed record HandoffRequest(string? ToAgent, SessionContext? Context, string? Purpose, string? AgentId, double? LeaseTtl);
+/// <summary>
+/// POST /sessions/{id}/handoff. A client-chosen child_session_id makes retries safe: repeating the
+/// handoff after the parent already handed off to that child returns the child, not a 409.
+/// </summary>
+public sealed record HandoffRequest(string? ToAgent, SessionContext? Context, string? Purpose, string? AgentId, double? LeaseTtl, string? ChildSessionId);
 
 /// <summary>POST /sessions/{id}/fail.</summary>
 public sealed record FailRequest(string? Error);

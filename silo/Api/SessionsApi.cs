@@ -73,20 +73,21 @@ public static class SessionsApi
             var check = new RequestCheck();
             var toAgent = check.Required("to_agent", body.ToAgent);
             var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
+            var childId = check.Field(() => body.ChildSessionId is null ? (Guid?)null : ApiInput.SessionId(body.ChildSessionId, "child_session_id"));
             check.ThrowIfAny();
             check.Field(() => toAgent is null ? null : Validate.Name("to_agent", toAgent));
             check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
             check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
             check.ThrowIfAny();
             // No context keeps the parent's (issue, worktree, phase); new results append to the inherited ones.
-            var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl };
+            var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl, ChildSessionId = childId };
             var child = await grains.GetGrain<ISessionGrain>(id).HandoffAsync(handoff, http.RequestAborted);
             return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", child);
         })
         .WithRequestBody<HandoffRequest>()
         .RequireAccess(Access.Own) // a process run by `session-mesh run` hands off its own session with its agent key
         .WithName("HandoffSession")
-        .WithSummary("Hands an Active session to another agent; returns the new child session. 409 unless Active.");
+        .WithSummary("Hands an Active session to another agent; returns the new child session. 409 unless Active, or unless child_session_id names the child it was already handed off to (safe to retry).");
 
         api.MapPost("/sessions/{sessionId}/complete", async (HttpContext http, IGrainFactory grains, string sessionId) =>
             TypedResults.Ok(await grains.GetGrain<ISessionGrain>((await ReadOwnAsync(http, grains, sessionId)).Id).CompleteAsync(http.RequestAborted)))
@@ -147,7 +148,8 @@ public static class SessionsApi
         _ => throw new InvalidInputException("include", $"the only value is 'context' (got '{(include.Length > 40 ? include[..40] : include)}')."),
     };
 
-    private static async Task<SessionSnapshot> ReadOwnAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    /// <summary>Reads a session the caller may act on: an operator, or a key bound to it or to its agent.</summary>
+    internal static async Task<SessionSnapshot> ReadOwnAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
         var id = ApiInput.SessionId(sessionId);
         var session = await grains.GetGrain<ISessionGrain>(id).GetAsync(http.RequestAborted);

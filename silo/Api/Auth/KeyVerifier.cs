@@ -26,6 +26,7 @@ public sealed class KeyVerifier(IGrainFactory grains, TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, (byte[] Hash, KeyInfo Key, DateTimeOffset At)> _verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _knownIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (bool InForce, DateTimeOffset At)> _inForce = new(StringComparer.Ordinal);
 
     /// <summary>How many presented keys reached a key grain (a test and metrics hook).</summary>
     public long GrainVerifications => Interlocked.Read(ref _grainVerifications);
@@ -94,8 +95,6 @@ public sealed class KeyVerifier(IGrainFactory grains, TimeProvider clock)
         _inForce[keyId] = (inForce, now);
         return inForce;
     }
-
-    private readonly ConcurrentDictionary<string, (bool InForce, DateTimeOffset At)> _inForce = new(StringComparer.Ordinal);
 
     /// <summary>A key minted through this silo is known at once.</summary>
     public void Minted(string keyId)

@@ -84,28 +84,38 @@ public sealed class KillFollowThroughTests
     public async Task A_kill_whose_caller_cancels_mid_call_still_fails_every_cascaded_session()
     {
         await using var mesh = await MeshCluster.StartAsync();
-        for (var round = 0; round < 12; round++)
+        var landed = 0;
+        for (var round = 0; round < 16; round++)
         {
             var (agentId, current, descendant) = await AgentWithWorkAsync(mesh);
             using var cancel = new CancellationTokenSource();
             var kill = mesh.Agents.KillAsync(agentId, force: true, cancellationToken: cancel.Token);
-            cancel.CancelAfter(TimeSpan.FromMilliseconds(round % 4));
+            cancel.CancelAfter(TimeSpan.FromMilliseconds(1 + round % 4));
+            var cancelled = false;
             try
             {
                 await kill.WaitAsync(Generous);
             }
             catch (OperationCanceledException)
             {
-                // The caller stopped waiting; the kill must not stop half-way.
+                // The caller stopped waiting. A kill cancelled before the grain took it never happened;
+                // one the grain took must not stop half-way. Either is allowed, anything between is not.
+                cancelled = true;
             }
 
             // Recovery: the reminder, or anyone asking the agent to resume, finishes a recorded kill.
-            var agent = await AgentRegistryTests.WaitForAsync(() => mesh.Agents.GetAgentAsync(agentId), a => a.Status == AgentStatus.Killed, seconds: Generous.TotalSeconds);
-            Assert.Equal(AgentStatus.Killed, agent.Status);
             await mesh.Client.GetGrain<IAgentGrain>(agentId).ResumeAsync();
-            Assert.Equal(SessionStatus.Failed, (await mesh.Sessions.GetSessionAsync(current)).Status);
-            Assert.Equal(SessionStatus.Failed, (await mesh.Sessions.GetSessionAsync(descendant)).Status);
+            var agent = await mesh.Agents.GetAgentAsync(agentId);
+            var expected = agent.Status == AgentStatus.Killed ? SessionStatus.Failed : SessionStatus.Active;
+            Assert.True(agent.Status == AgentStatus.Killed || cancelled, $"round {round}: an uncancelled forced kill left the agent {agent.Status}");
+            Assert.True(agent.Status is AgentStatus.Killed or AgentStatus.Busy, $"round {round}: agent is {agent.Status}");
+            Assert.Equal(expected, (await mesh.Sessions.GetSessionAsync(current)).Status);
+            Assert.Equal(expected, (await mesh.Sessions.GetSessionAsync(descendant)).Status);
+            landed += agent.Status == AgentStatus.Killed ? 1 : 0;
         }
+
+        // Most cancellations come after the grain took the kill; a run where none did tested nothing.
+        Assert.True(landed > 0, "no kill reached the agent before its caller cancelled");
     }
 
     [Fact]

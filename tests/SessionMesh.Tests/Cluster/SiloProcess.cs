@@ -1,3 +1,4 @@
+using SessionMesh.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using SessionMesh.Tests.Http;
@@ -127,37 +128,13 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>Sends a signal (STOP freezes the silo: it holds its grains but answers nothing; CONT thaws it).</summary>
-    public async Task SignalAsync(string signal)
-    {
-        using var process = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        await process.WaitForExitAsync();
-    }
+    public Task SignalAsync(string signal) => ProcessSignals.SignalAsync(_process, signal);
 
     /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => ProcessSignals.KillAsync(_process);
 
-    /// <summary>SIGTERM: a clean stop.</summary>
-    public async Task StopAsync()
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-
-        if (!await Task.Run(() => _process.WaitForExit(TimeSpan.FromSeconds(30))))
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-    }
+    /// <summary>SIGTERM: a clean stop (at most 30 s, then SIGKILL).</summary>
+    public Task StopAsync() => ProcessSignals.StopAsync(_process);
 
     public async ValueTask DisposeAsync()
     {

@@ -405,6 +405,17 @@ public sealed class MeshModelRunner(MeshCluster mesh, int sequence)
 
     private string? Compare((Dictionary<Guid, SessionSnapshot?> Sessions, Dictionary<string, AgentSnapshot?> Agents) actual, bool final)
     {
+        // Learn first which graceful kills became final: their follow-through fails sessions, so the
+        // sessions can only be judged once the model applied it (see ApplyConsequences).
+        foreach (var agent in _agents.Where(a => a.Registered && a.Status == AgentStatus.Draining))
+        {
+            if (actual.Agents[agent.Id] is { Status: AgentStatus.Killed })
+            {
+                agent.Status = AgentStatus.Killed; // the grace period passed
+                return "a graceful kill became final; its follow-through is now expected";
+            }
+        }
+
         foreach (var session in _sessions)
         {
             var snapshot = actual.Sessions[session.Id];
@@ -453,12 +464,6 @@ public sealed class MeshModelRunner(MeshCluster mesh, int sequence)
             if (snapshot is null)
             {
                 return $"agent {agent.Id} does not exist";
-            }
-
-            if (agent.Status == AgentStatus.Draining && snapshot.Status == AgentStatus.Killed)
-            {
-                agent.Status = AgentStatus.Killed; // the grace period passed
-                return "a graceful kill became final; its follow-through is now expected";
             }
 
             var expected = agent.Status is AgentStatus.Busy or AgentStatus.Idle

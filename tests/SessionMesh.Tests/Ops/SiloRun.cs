@@ -1,3 +1,4 @@
+using SessionMesh.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
@@ -119,34 +120,10 @@ public sealed class SiloRun : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: the process dies at once, as in a crash.</summary>
-    public async Task KillAsync()
-    {
-        _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-    }
+    public Task KillAsync() => ProcessSignals.KillAsync(_process);
 
     /// <summary>SIGTERM, a clean stop (bounded), then SIGKILL if it still runs.</summary>
-    public async Task StopAsync()
-    {
-        if (_process.HasExited)
-        {
-            return;
-        }
-
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync();
-        }
-
-        try
-        {
-            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        catch (TimeoutException)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-    }
+    public Task StopAsync() => ProcessSignals.StopAsync(_process);
 
     public async ValueTask DisposeAsync()
     {

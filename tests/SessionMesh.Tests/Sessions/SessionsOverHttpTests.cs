@@ -68,6 +68,29 @@ public sealed class SessionsOverHttpTests(HttpSiloFixture fixture)
     }
 
     [Fact]
+    public async Task A_handoff_repeated_with_its_child_session_id_returns_the_same_child_and_any_other_is_refused()
+    {
+        var root = (await SendAsync(HttpMethod.Post, $"{Api}/sessions", """{"agent_name": "CodeGenAgent"}""", HttpStatusCode.Created)).GetProperty("id").GetString();
+        var childId = Guid.NewGuid().ToString();
+        var body = $$"""{"to_agent": "ReviewAgent", "child_session_id": "{{childId}}"}""";
+
+        // The first answer was lost, say; the client sends the same request again.
+        var first = await SendAsync(HttpMethod.Post, $"{Api}/sessions/{root}/handoff", body, HttpStatusCode.Created);
+        var again = await SendAsync(HttpMethod.Post, $"{Api}/sessions/{root}/handoff", body, HttpStatusCode.Created);
+        Assert.Equal(childId, first.GetProperty("id").GetString());
+        Assert.Equal(childId, again.GetProperty("id").GetString());
+        var parent = await SendAsync(HttpMethod.Get, $"{Api}/sessions/{root}", null, HttpStatusCode.OK);
+        Assert.Equal([childId], parent.GetProperty("child_sessions").EnumerateArray().Select(c => c.GetString()));
+
+        // Another child id, or none, is a second handoff of a HandedOff session.
+        await SendAsync(HttpMethod.Post, $"{Api}/sessions/{root}/handoff", $$"""{"to_agent": "ReviewAgent", "child_session_id": "{{Guid.NewGuid()}}"}""", HttpStatusCode.Conflict);
+        await SendAsync(HttpMethod.Post, $"{Api}/sessions/{root}/handoff", """{"to_agent": "ReviewAgent"}""", HttpStatusCode.Conflict);
+
+        var bad = await SendAsync(HttpMethod.Post, $"{Api}/sessions/{root}/handoff", """{"to_agent": "ReviewAgent", "child_session_id": "not-a-uuid"}""", HttpStatusCode.BadRequest);
+        Assert.Contains("child_session_id", bad.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_context_over_the_limit_is_a_422_naming_the_limit()
     {
         // Five results, each within the 64 KiB a single payload may hold, together over the 256 KiB context limit.
