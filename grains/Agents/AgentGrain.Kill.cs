@@ -26,6 +26,8 @@ public sealed partial class AgentGrain
     private IGrainTimer? _killTimer;
     private IGrainTimer? _resumeTimer;
     private IGrainTimer? _sessionStartRetry;
+    private IGrainTimer? _sessionWatch;
+    private static readonly TimeSpan SessionWatchPeriod = TimeSpan.FromMinutes(1);
     private IGrainReminder? _reminder;
 
     /// <summary>A registry could not be told the agent's status; resume (timer, reminder) retries it.</summary>

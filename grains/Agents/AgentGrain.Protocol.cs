@@ -62,6 +62,7 @@ public sealed partial class AgentGrain
             throw;
         }
 
+        WatchCurrentSession();
         await ReportStatusAsync(agent);
     }
 
@@ -93,8 +94,44 @@ public sealed partial class AgentGrain
         }
 
         var status = agent.Status == AgentStatus.Busy ? AgentStatus.Idle : agent.Status;
-        agent = await CommitAsync(agent with { CurrentSession = null, Status = status, UpdatedAt = clock.GetUtcNow() });
+        try
+        {
+            agent = await CommitAsync(agent with { CurrentSession = null, Status = status, UpdatedAt = clock.GetUtcNow() });
+        }
+        catch (StorageUnavailableException)
+        {
+            // One-way as well: nobody will send it again. Resuming reads the session's status and
+            // comes back here (idempotent: the check above).
+            ResumeSoon(QuickRetry);
+            throw;
+        }
+
+        _sessionWatch?.Dispose();
+        _sessionWatch = null;
         await ReportStatusAsync(agent);
+    }
+
+    /// <summary>
+    /// While the agent runs a session, look at the session now and then: its end reaches the agent
+    /// one-way, and a notice lost between silos would otherwise leave the agent Busy for as long as
+    /// this activation lives (a new activation looks at once, see OnActivateAsync). Reads only; the
+    /// timer does not keep the grain active.
+    /// </summary>
+    private void WatchCurrentSession()
+    {
+        _sessionWatch ??= this.RegisterGrainTimer(
+            async _ =>
+            {
+                if (state.State.Agent?.CurrentSession is null)
+                {
+                    _sessionWatch?.Dispose();
+                    _sessionWatch = null;
+                    return;
+                }
+
+                await ReconcileCurrentSessionAsync();
+            },
+            new GrainTimerCreationOptions { DueTime = SessionWatchPeriod, Period = SessionWatchPeriod, KeepAlive = false });
     }
 
     public async Task BeginLeaseAsync(long epoch, CancellationToken cancellationToken = default)

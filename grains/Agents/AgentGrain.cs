@@ -53,6 +53,11 @@ public sealed partial class AgentGrain(
             // An interrupted kill, or a current session whose end this agent may not have heard of.
             ResumeSoon(TimeSpan.Zero);
         }
+
+        if (state.State.Agent?.CurrentSession is not null)
+        {
+            WatchCurrentSession();
+        }
     }
 
     public async Task<AgentSnapshot> RegisterAsync(string specialization, string? displayName = null, TimeSpan? leaseTtl = null, CancellationToken cancellationToken = default)
