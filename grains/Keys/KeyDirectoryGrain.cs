@@ -13,6 +13,7 @@ public sealed class KeyDirectoryState
 /// The key listing (ids, scopes, expiry — never secrets). Keys a day past expiry are dropped, so the
 /// list holds the keys in use, not every key ever issued.
 /// </summary>
+[GrainType("keydirectory")] // the name existing rows are keyed by (the default derived from the class name)
 public sealed class KeyDirectoryGrain(
     [PersistentState("keys", MeshStorage.Name)] IPersistentState<KeyDirectoryState> state,
     TimeProvider clock) : Grain, IKeyDirectoryGrain

@@ -13,6 +13,7 @@ public sealed class SessionKeyState
 }
 
 /// <summary>One session key. Verification compares hashes in constant time and checks expiry and revocation.</summary>
+[GrainType("sessionkey")] // the name existing rows are keyed by (the default derived from the class name)
 public sealed class SessionKeyGrain(
     [PersistentState("key", MeshStorage.Name)] IPersistentState<SessionKeyState> state,
     TimeProvider clock) : Grain, ISessionKeyGrain

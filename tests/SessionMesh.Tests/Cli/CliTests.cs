@@ -60,7 +60,11 @@ public sealed class CliTests(HttpSiloFixture fixture)
         var help = await RunAsync("kill", "--help");
         Assert.Contains("session-mesh kill --agent-id 456 --force", help.Stdout, StringComparison.Ordinal);
 
-        var conflict = await RunAsync("steer", "--agent-id", "456", "--direction", "north");
+        // A killed agent of this test's own (not one another test happened to kill first).
+        var killed = $"killed-{Guid.NewGuid():N}";
+        (await RunAsync("register", "--spec", "doomed", "--agent-id", killed)).AssertOk();
+        (await RunAsync("kill", "--agent-id", killed, "--force")).AssertOk();
+        var conflict = await RunAsync("steer", "--agent-id", killed, "--direction", "north");
         Assert.Equal(1, conflict.ExitCode);
         Assert.Contains("Invalid transition (409)", conflict.Stderr, StringComparison.Ordinal);
     }
