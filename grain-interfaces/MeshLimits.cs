@@ -12,6 +12,9 @@ public static class MeshLimits
     /// <summary>The largest session context, inherited results included, in serialized bytes (256 KiB).</summary>
     public const int MaxContextBytes = 256 * 1024;
 
-    /// <summary>The largest page of lineage or descendant summaries.</summary>
-    public const int MaxSummaryPage = 500;
+    /// <summary>The largest page of sessions: listings, discovery, lineage and descendant summaries.</summary>
+    public const int MaxPage = 500;
+
+    /// <summary>The largest read of directives or of one registry's agents in one call.</summary>
+    public const int MaxBatchRead = 1000;
 }

@@ -31,7 +31,7 @@ public interface ISessionDirectoryGrain : IGrainWithIntegerKey
     Task<IReadOnlyList<SessionSummary>> GetLineageSummariesAsync(Guid sessionId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// One page (at most <see cref="MeshLimits.MaxSummaryPage"/>) of the sessions below <paramref name="sessionId"/>,
+    /// One page (at most <see cref="MeshLimits.MaxPage"/>) of the sessions below <paramref name="sessionId"/>,
     /// breadth first, after an opaque cursor; contexts only when <paramref name="includeContext"/>.
     /// </summary>
     [Alias("descendant-page")]

@@ -48,9 +48,9 @@ public sealed partial class AgentGrain
             throw new InvalidInputException("after", $"must not be negative (got {afterSequence}).");
         }
 
-        if (limit is < 1 or > 1000)
+        if (limit is < 1 or > MeshLimits.MaxBatchRead)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and 1000 (got {limit}).");
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxBatchRead} (got {limit}).");
         }
 
         return afterSequence >= agent.LastSequence

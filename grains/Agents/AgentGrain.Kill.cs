@@ -220,9 +220,9 @@ public sealed partial class AgentGrain
         Sessions.SessionCatalogEntry? after = null;
         while (true)
         {
-            var page = await catalog.ListAsync(SessionStatus.Active, [Id], 500, after, CancellationToken.None);
+            var page = await catalog.ListAsync(SessionStatus.Active, [Id], MeshLimits.MaxPage, after, CancellationToken.None);
             roots.AddRange(page.Select(e => e.SessionId));
-            if (page.Count < 500)
+            if (page.Count < MeshLimits.MaxPage)
             {
                 break;
             }

@@ -20,17 +20,15 @@ namespace SessionMesh.Grains.Discovery;
 public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counters) : Grain, IDiscoveryGrain
 {
     /// <summary>The largest page a discovery query returns.</summary>
-    public const int MaxPageSize = 500;
 
     /// <summary>The most agents a specialization query considers at once.</summary>
-    public const int MaxAgentsPerQuery = 1000;
 
     public async Task<DiscoveryPage> DiscoverSessionsAsync(DiscoveryQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (query.Limit is < 1 or > MaxPageSize)
+        if (query.Limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MaxPageSize} (got {query.Limit}).");
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {query.Limit}).");
         }
 
         if (!Enum.IsDefined(query.Filter))
@@ -61,9 +59,9 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
             throw new InvalidInputException("filter", $"'{filter}' is not an agent filter (use any, alive or idle).");
         }
 
-        if (limit is < 1 or > MaxPageSize)
+        if (limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MaxPageSize} (got {limit}).");
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
         }
 
         var registry = GrainFactory.GetGrain<ISpecializationGrain>(specialization);
@@ -130,7 +128,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
         }
 
         Validate.Id("specialization", specialization);
-        var agents = await GrainFactory.GetGrain<ISpecializationGrain>(specialization).ListAsync(null, MaxAgentsPerQuery, cancellationToken);
+        var agents = await GrainFactory.GetGrain<ISpecializationGrain>(specialization).ListAsync(null, MeshLimits.MaxBatchRead, cancellationToken);
         return [.. agents.Select(a => a.AgentId)];
     }
 

@@ -66,9 +66,9 @@ public sealed class SpecializationGrain(
 
     public Task<IReadOnlyList<RegisteredAgent>> ListAsync(string? afterAgentId, int limit, CancellationToken cancellationToken = default)
     {
-        if (limit is < 1 or > 1000)
+        if (limit is < 1 or > MeshLimits.MaxBatchRead)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and 1000 (got {limit}).");
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxBatchRead} (got {limit}).");
         }
 
         IReadOnlyList<RegisteredAgent> agents = [.. state.State.Agents

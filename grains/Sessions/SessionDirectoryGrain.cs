@@ -13,13 +13,12 @@ namespace SessionMesh.Grains.Sessions;
 public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISessionDirectoryGrain
 {
     /// <summary>The largest page a listing returns.</summary>
-    public const int MaxPageSize = 500;
 
     public async Task<SessionPage> ListAsync(SessionStatus? status, int limit, string? cursor, CancellationToken cancellationToken = default)
     {
-        if (limit is < 1 or > MaxPageSize)
+        if (limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MaxPageSize} (got {limit}).");
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
         }
 
         if (status is { } s && !Enum.IsDefined(s))
@@ -65,9 +64,9 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
 
     public async Task<DescendantPage> GetDescendantPageAsync(Guid sessionId, int limit, string? cursor, bool includeContext, CancellationToken cancellationToken = default)
     {
-        if (limit is < 1 or > MeshLimits.MaxSummaryPage)
+        if (limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxSummaryPage} (got {limit}).");
+            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
         }
 
         // Breadth first; the cursor carries the sessions still to visit, so a page costs its own size.

@@ -47,9 +47,9 @@ public static class ApiInput
             return fallback;
         }
 
-        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= 500
+        return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MeshLimits.MaxPage
             ? limit
-            : throw new InvalidInputException("limit", $"must be a whole number from 1 to 500 (got '{Shorten(value)}').");
+            : throw new InvalidInputException("limit", $"must be a whole number from 1 to {MeshLimits.MaxPage} (got '{Shorten(value)}').");
     }
 
     public static long WholeNumber(string field, string? value, long fallback)

@@ -46,7 +46,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         CancellationToken cancellationToken = default) =>
         RunAsync<object>(Need.Operator, async () => specialization is null
             ? await grains.GetGrain<IDiscoveryGrain>(0).ListSpecializationsAsync(cancellationToken)
-            : await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(specialization, Api.ApiInput.Enum("filter", filter, AgentFilter.Any), null, 500, cancellationToken));
+            : await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(specialization, Api.ApiInput.Enum("filter", filter, AgentFilter.Any), null, MeshLimits.MaxPage, cancellationToken));
 
     [McpServerTool(Name = "register_agent", Idempotent = true), Description("Register an agent under a specialization (creating it if needed); registering again changes nothing.")]
     public Task<string> RegisterAgentAsync(
