@@ -1,18 +1,11 @@
-using System.Text.Json.Serialization;
-
 namespace SessionMesh.Sessions;
 
 /// <summary>
 /// What one agent produced, carried forward to the sessions after it in
-/// <see cref="SessionContext.PreviousResults"/>.
+/// <see cref="SessionContext.PreviousResults"/>. (How a result looks in JSON — a "type" naming its
+/// kind — is the HTTP edge's business: see the silo's ApiJson.)
 /// </summary>
 [GenerateSerializer, Immutable, Alias("sessionmesh.agent-result")]
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
-[JsonDerivedType(typeof(IssueAnalysisResult), "issue_analysis")]
-[JsonDerivedType(typeof(TaskDecompositionResult), "task_decomposition")]
-[JsonDerivedType(typeof(CodeGenerationResult), "code_generation")]
-[JsonDerivedType(typeof(ReviewResult), "review")]
-[JsonDerivedType(typeof(GenericResult), "generic")]
 public abstract record AgentResult;
 
 /// <summary>The result of analysing an issue.</summary>

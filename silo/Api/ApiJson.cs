@@ -1,10 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using SessionMesh.Sessions;
 
 namespace SessionMesh.Silo.Api;
 
-/// <summary>The API's JSON: snake_case names, enums as their names, durations as seconds.</summary>
+/// <summary>
+/// The API's JSON: snake_case names, enums as their names, durations as seconds, agent results told
+/// apart by a "type" discriminator. The grain contracts carry none of this: JSON is the edge's concern.
+/// </summary>
 public static class ApiJson
 {
     public static void Configure(JsonSerializerOptions options)
@@ -18,6 +23,30 @@ public static class ApiJson
         options.NumberHandling = JsonNumberHandling.Strict;
         options.RespectNullableAnnotations = true;
         options.MaxDepth = 32;
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(DescribeResultKinds);
+    }
+
+    /// <summary>The wire names of the result kinds; an unknown "type" is refused, never guessed.</summary>
+    private static void DescribeResultKinds(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(AgentResult))
+        {
+            return;
+        }
+
+        info.PolymorphismOptions = new JsonPolymorphismOptions
+        {
+            TypeDiscriminatorPropertyName = "type",
+            UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization,
+            DerivedTypes =
+            {
+                new JsonDerivedType(typeof(IssueAnalysisResult), "issue_analysis"),
+                new JsonDerivedType(typeof(TaskDecompositionResult), "task_decomposition"),
+                new JsonDerivedType(typeof(CodeGenerationResult), "code_generation"),
+                new JsonDerivedType(typeof(ReviewResult), "review"),
+                new JsonDerivedType(typeof(GenericResult), "generic"),
+            },
+        };
     }
 
     /// <summary>Durations travel as a number of seconds (e.g. "ttl": 3600).</summary>
