@@ -6,6 +6,9 @@ namespace SessionMesh.Cli.Run;
 /// The hidden first stage of a supervised child: leave the runner's process group (so a kill of
 /// the group reaches the command and its children, never the runner), ask to be SIGKILLed if the
 /// runner dies, then become the command. Nothing of .NET survives the exec.
+/// The same stage starts the child's guard: a shell that waits for the runner's death (a SIGTERM
+/// from the kernel) and then SIGKILLs the child's whole group — the command's own children too,
+/// which the parent-death signal alone would leave running.
 /// </summary>
 public static class ChildCommand
 {
@@ -20,6 +23,11 @@ public static class ChildCommand
         child.SetAction(parse =>
         {
             var runner = Environment.GetEnvironmentVariable(RunEnvironment.RunnerPid);
+            if (Environment.GetEnvironmentVariable(RunEnvironment.GuardGroup) is { } group)
+            {
+                return Guard(runner, group);
+            }
+
             Native.setsid();
             Native.DieWithParent();
             // The runner may have died between our start and prctl: then no signal will come.
@@ -34,5 +42,27 @@ public static class ChildCommand
             return errno == 2 ? 127 : 126; // as a shell would: not found, or not executable
         });
         return child;
+    }
+
+    private static int Guard(string? runner, string group)
+    {
+        if (!int.TryParse(group, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pgid) || pgid <= 1)
+        {
+            return 2;
+        }
+
+        // SIGTERM, not SIGKILL: the shell below must live to act on it. The kernel keeps the
+        // parent-death signal across exec. If the runner is already gone, act now.
+        Native.DieWithParent(Native.SigTerm);
+        if (runner is not null && Native.getppid().ToString(System.Globalization.CultureInfo.InvariantCulture) != runner)
+        {
+            Native.SignalGroup(pgid, Native.SigKill);
+            return 0;
+        }
+
+        // `wait` (unlike a foreground sleep) returns as soon as the trapped signal arrives.
+        var errno = Native.Exec(["/bin/sh", "-c", "trap 'kill -9 -$1 2>/dev/null; kill $! 2>/dev/null; exit 0' TERM; sleep 2147483647 & wait", "session-mesh-guard", group]);
+        Console.Error.WriteLine($"session-mesh run: cannot start the child's guard: {new System.ComponentModel.Win32Exception(errno).Message}");
+        return 126;
     }
 }

@@ -26,8 +26,8 @@ internal static partial class Native
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int execvp(string file, nint[] argv);
 
-    /// <summary>Asks the kernel to SIGKILL this process when the thread that started it exits.</summary>
-    public static int DieWithParent() => prctl(PrSetPdeathsig, SigKill, 0, 0, 0);
+    /// <summary>Asks the kernel to send <paramref name="signal"/> (SIGKILL unless said) to this process when the thread that started it exits.</summary>
+    public static int DieWithParent(int signal = SigKill) => prctl(PrSetPdeathsig, (nuint)signal, 0, 0, 0);
 
     /// <summary>Sends a signal to every process of a group; false if none is left.</summary>
     public static bool SignalGroup(int processGroup, int signal) => kill(-processGroup, signal) == 0;

@@ -12,4 +12,7 @@ public static class RunEnvironment
 
     /// <summary>The runner's pid, so the child's first stage can tell its parent died before it asked to die with it.</summary>
     public const string RunnerPid = "SESSION_MESH_RUNNER_PID";
+
+    /// <summary>Internal: set for the guard stage, the process group it kills when the runner dies.</summary>
+    public const string GuardGroup = "SESSION_MESH_GUARD_GROUP";
 }

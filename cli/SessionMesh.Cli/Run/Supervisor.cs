@@ -39,6 +39,13 @@ internal sealed class Supervisor : IDisposable
             try
             {
                 process = Process.Start(StartInfo(command, environment, redirectInput));
+
+                // From this same thread: the guard's parent-death signal fires when the run is over
+                // or the runner dies, and it then kills whatever is left of the child's group.
+                if (process is not null)
+                {
+                    Process.Start(GuardStartInfo(process.Id))?.Dispose();
+                }
             }
             catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
             {
@@ -112,6 +119,36 @@ internal sealed class Supervisor : IDisposable
 
     private static ProcessStartInfo StartInfo(IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, bool redirectInput)
     {
+        var start = ChildStage(redirectInput);
+        start.ArgumentList.Add("--");
+        foreach (var arg in command)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment[RunEnvironment.RunnerPid] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return start;
+    }
+
+    /// <summary>The guard of the child's group (see <see cref="ChildCommand"/>): no terminal, no input, no output.</summary>
+    private static ProcessStartInfo GuardStartInfo(int childGroup)
+    {
+        var start = ChildStage(redirectInput: true);
+        start.ArgumentList.Add("--");
+        start.ArgumentList.Add("guard"); // the stage takes a command; the guard's is its own
+        start.Environment[RunEnvironment.GuardGroup] = childGroup.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment[RunEnvironment.RunnerPid] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return start;
+    }
+
+    /// <summary>This program again, at its hidden child stage.</summary>
+    private static ProcessStartInfo ChildStage(bool redirectInput)
+    {
         var host = Environment.ProcessPath ?? throw new CliException(ExitCodes.Error, "Cannot tell where session-mesh runs from.");
         var start = new ProcessStartInfo(host)
         {
@@ -126,18 +163,6 @@ internal sealed class Supervisor : IDisposable
         }
 
         start.ArgumentList.Add(ChildCommand.Name);
-        start.ArgumentList.Add("--");
-        foreach (var arg in command)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.Environment[RunEnvironment.RunnerPid] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return start;
     }
 }

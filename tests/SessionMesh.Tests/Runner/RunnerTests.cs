@@ -160,16 +160,18 @@ public sealed class RunnerTests(HttpSiloFixture fixture)
     }
 
     [Fact]
-    public async Task When_the_runner_is_SIGKILLed_its_child_dies_and_the_mesh_finds_the_agent_lost()
+    public async Task When_the_runner_is_SIGKILLed_its_child_and_grandchild_die_and_the_mesh_finds_the_agent_lost()
     {
         var agentId = NewAgentId();
-        await using var runner = RunnerProcess.Start(Silo, agentId, "echo $$ > child.pid\nwhile true; do sleep 0.1; done", "--lease-ttl", "2");
+        await using var runner = RunnerProcess.Start(Silo, agentId, "echo $$ > child.pid\nsleep 1000 &\necho $! > grandchild.pid\nwhile true; do sleep 0.1; done", "--lease-ttl", "2");
         var sessionId = await runner.SessionIdAsync();
         var child = await runner.ReadPidAsync("child.pid");
+        var grandchild = await runner.ReadPidAsync("grandchild.pid");
         await Poll.UntilAsync(async () => await LeaseOfAgentAsync(agentId) is not null, "the agent's first heartbeat");
 
         runner.Process.Kill(); // SIGKILL, the runner alone
         await Poll.UntilAsync(() => Task.FromResult(!RunnerProcess.IsAlive(child)), "the child to die with its runner");
+        await Poll.UntilAsync(() => Task.FromResult(!RunnerProcess.IsAlive(grandchild)), "the grandchild to die with its runner");
         await Poll.UntilAsync(async () => (await AgentAsync(agentId)).GetProperty("status").GetString() == "Lost", "the agent to be found Lost");
         await Poll.UntilAsync(async () => (await SessionAsync(sessionId)).GetProperty("status").GetString() == "Failed", "the session to fail");
         Assert.Equal("heartbeat timeout", (await SessionAsync(sessionId)).GetProperty("error").GetString());
