@@ -4,7 +4,7 @@ using System.Text;
 namespace SessionMesh.Tests.Http;
 
 /// <summary>Garbage in gets a 4xx problem naming what is wrong, and leaves what is stored as it was.</summary>
-[Collection(HttpSiloCollection.Name)]
+[Collection(QuietHttpSiloCollection.Name)]
 public sealed class BadInputTests(HttpSiloFixture fixture)
 {
     private const string Api = "/api/session-mesh";

@@ -21,6 +21,9 @@ public sealed class MeshModelRunner(MeshCluster mesh, int sequence)
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
     private readonly List<ModelSession> _sessions = [];
+
+    /// <summary>Spawns whose caller gave up or failed: the session may exist, now or a moment later.</summary>
+    private readonly List<ModelSession> _uncertainSpawns = [];
     private readonly ModelAgent[] _agents = [.. Enumerable.Range(0, MeshOps.AgentPool).Select(i => new ModelAgent($"model-{sequence}-{i}"))];
     private readonly List<string> _log = [];
 
@@ -95,8 +98,15 @@ public sealed class MeshModelRunner(MeshCluster mesh, int sequence)
                 }
 
                 var id = Guid.NewGuid();
+                if (!model)
+                {
+                    // Cancelled or faulted: the grain may finish the spawn after the caller stopped waiting.
+                    _uncertainSpawns.Add(new ModelSession(id, agent?.Id, null));
+                }
+
                 var snapshot = await mesh.Client.GetGrain<ISessionGrain>(id).StartAsync(
                     new SessionSpawn { AgentName = "ModelAgent", Purpose = "model", AgentId = agent?.Id }, cancellationToken);
+                _uncertainSpawns.RemoveAll(s => s.Id == id);
                 Check(snapshot.Status == SessionStatus.Active, $"spawned session is {snapshot.Status}");
                 _sessions.Add(new ModelSession(id, agent?.Id, null));
                 if (agent is not null)
@@ -299,8 +309,23 @@ public sealed class MeshModelRunner(MeshCluster mesh, int sequence)
     }
 
     /// <summary>After an operation with an unknown outcome: adopt the cluster's state, once it is one the model accepts.</summary>
+    /// <summary>Takes into the model each uncertain spawn whose session now exists (see <see cref="_uncertainSpawns"/>).</summary>
+    private async Task AdoptUncertainSpawnsAsync()
+    {
+        foreach (var spawn in _uncertainSpawns.ToList())
+        {
+            if (await ReadSessionAsync(spawn.Id) is { } stored)
+            {
+                spawn.Status = stored.Status;
+                _sessions.Add(spawn);
+                _uncertainSpawns.Remove(spawn);
+            }
+        }
+    }
+
     private async Task AdoptAsync()
     {
+        await AdoptUncertainSpawnsAsync();
         var actual = await ReadAllAsync();
         foreach (var session in _sessions.ToList())
         {
@@ -358,6 +383,17 @@ public sealed class MeshModelRunner(MeshCluster mesh, int sequence)
         string? mismatch;
         do
         {
+            // After an operation whose outcome the model cannot predict, what it did may still be
+            // landing: keep adopting it while settling. Otherwise only late spawns are taken in.
+            if (op is CancelledOp or FaultedOp or KillVsHandoffOp)
+            {
+                await AdoptAsync();
+            }
+            else
+            {
+                await AdoptUncertainSpawnsAsync();
+            }
+
             ApplyConsequences();
             var actual = await ReadAllAsync();
             mismatch = Compare(actual, final);
