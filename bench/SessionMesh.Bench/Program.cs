@@ -18,6 +18,12 @@ if (options.Postgres is { } postgres)
     return;
 }
 
+if (args.Contains("--page"))
+{
+    await PageBench.RunAsync(args);
+    return;
+}
+
 if (args.Contains("--tls"))
 {
     await TlsBench.RunAsync(options.Concurrency, options.Duration);
