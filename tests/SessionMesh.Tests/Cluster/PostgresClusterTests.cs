@@ -36,7 +36,7 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
             root = await SpawnAsync(silos[0].Http);
             child = await HandoffAsync(silos[1].Http, root);
             await PostAsync(silos[2].Http, $"{Api}/registry", """{"specialization": "pg", "agent_id": "pg-agent"}""");
-            agentDirective = (await PostAsync(silos[0].Http, $"{Api}/steer", """{"agent_id": "pg-agent", "direction": "north"}""")).GetProperty("sequence").GetRawText();
+            agentDirective = (await PostAsync(silos[0].Http, $"{Api}/steer", """{"agent_id": "pg-agent", "direction": "north"}""", safeToRepeat: false)).GetProperty("sequence").GetRawText();
         }
         finally
         {
@@ -265,14 +265,28 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
         (await PostAsync(http, $"{Api}/sessions", $$"""{"session_id": "{{Guid.NewGuid()}}", "agent_name": "CodeGenAgent"}""")).GetProperty("id").GetString()!;
 
     private static async Task<string> HandoffAsync(HttpClient http, string session) =>
-        (await PostAsync(http, $"{Api}/sessions/{session}/handoff", """{"to_agent": "ReviewAgent"}""")).GetProperty("id").GetString()!;
+        (await PostAsync(http, $"{Api}/sessions/{session}/handoff", $$"""{"to_agent": "ReviewAgent", "child_session_id": "{{Guid.NewGuid()}}"}""")).GetProperty("id").GetString()!;
 
-    private static async Task<JsonElement> PostAsync(HttpClient http, string path, string json)
+    /// <summary>
+    /// A POST that is safe to repeat (a spawn or handoff names the session it makes; registry and
+    /// heartbeats are idempotent) is retried shortly after a 503 or 504, as those answers advise:
+    /// the cluster was busy or re-forming. A steer is not repeated.
+    /// </summary>
+    private static async Task<JsonElement> PostAsync(HttpClient http, string path, string json, bool safeToRepeat = true)
     {
-        using var response = await http.PostAsync(path, HttpSilo.Json(json));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
-        return JsonDocument.Parse(text).RootElement.Clone();
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await http.PostAsync(path, HttpSilo.Json(json));
+            var text = await response.Content.ReadAsStringAsync();
+            if (safeToRepeat && (int)response.StatusCode is 503 or 504 && attempt < 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
+                continue;
+            }
+
+            Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
     }
 
     private static async Task<JsonElement> GetAsync(HttpClient http, string path)

@@ -77,10 +77,14 @@ public sealed class BadInputTests(HttpSiloFixture fixture)
         var before = await SnapshotAsync();
         var huge = "{\"agent_name\": \"" + new string('a', 10 * 1024 * 1024) + "\"}";
         // As curl does for large bodies: announce it and wait for the server's go-ahead (or refusal).
+        // Wait for it as long as it takes: a client that gives up after the default second sends the
+        // body anyway, and on a busy machine meets the connection the refusal already closed.
+        using var patient = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) }) { BaseAddress = new Uri(Silo.BaseUrl) };
+        patient.DefaultRequestHeaders.Authorization = Silo.Admin.DefaultRequestHeaders.Authorization;
         using (var request = new HttpRequestMessage(HttpMethod.Post, Api + "/sessions") { Content = new StringContent(huge, Encoding.UTF8, "application/json") })
         {
             request.Headers.ExpectContinue = true;
-            using var response = await Silo.Admin.SendAsync(request);
+            using var response = await patient.SendAsync(request);
             await HttpSilo.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         }
 
