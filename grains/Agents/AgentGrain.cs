@@ -132,7 +132,6 @@ public sealed partial class AgentGrain(
         return agent;
     }
 
-
     public Task<AgentSnapshot> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Current);
 
     public Task SubscribeAsync(IAgentObserver observer, CancellationToken cancellationToken = default)
