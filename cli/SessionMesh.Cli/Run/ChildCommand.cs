@@ -6,7 +6,7 @@ namespace SessionMesh.Cli.Run;
 /// The hidden first stage of a supervised child: leave the runner's process group (so a kill of
 /// the group reaches the command and its children, never the runner), ask to be SIGKILLed if the
 /// runner dies, then become the command. Nothing of .NET survives the exec.
-/// The same stage starts the child's guard: a shell that waits for the runner's death (a SIGTERM
+/// The same stage starts the child's guard: a shell that waits for the runner's death (a SIGURG
 /// from the kernel) and then SIGKILLs the child's whole group — the command's own children too,
 /// which the parent-death signal alone would leave running.
 /// </summary>
@@ -51,17 +51,24 @@ public static class ChildCommand
             return 2;
         }
 
-        // SIGTERM, not SIGKILL: the shell below must live to act on it. The kernel keeps the
-        // parent-death signal across exec. If the runner is already gone, act now.
-        Native.DieWithParent(Native.SigTerm);
-        if (runner is not null && Native.getppid().ToString(System.Globalization.CultureInfo.InvariantCulture) != runner)
+        // SIGURG, whose default is to be ignored: the shell below must live to act on it, and if it
+        // arrives before the shell's trap is in place it is lost without killing the guard — the
+        // shell then sees for itself that the runner is gone. The kernel keeps the parent-death
+        // signal across exec. If the runner is already gone, act now.
+        Native.DieWithParent(Native.SigUrg);
+        if (runner is null || Native.getppid().ToString(System.Globalization.CultureInfo.InvariantCulture) != runner)
         {
             Native.SignalGroup(pgid, Native.SigKill);
             return 0;
         }
 
         // `wait` (unlike a foreground sleep) returns as soon as the trapped signal arrives.
-        var errno = Native.Exec(["/bin/sh", "-c", "trap 'kill -9 -$1 2>/dev/null; kill $! 2>/dev/null; exit 0' TERM; sleep 2147483647 & wait", "session-mesh-guard", group]);
+        const string Script = """
+            trap 'kill -9 -$1 2>/dev/null; kill $! 2>/dev/null; exit 0' URG
+            kill -0 "$2" 2>/dev/null || { kill -9 -$1 2>/dev/null; exit 0; }
+            sleep 2147483647 & wait
+            """;
+        var errno = Native.Exec(["/bin/sh", "-c", Script, "session-mesh-guard", group, runner]);
         Console.Error.WriteLine($"session-mesh run: cannot start the child's guard: {new System.ComponentModel.Win32Exception(errno).Message}");
         return 126;
     }

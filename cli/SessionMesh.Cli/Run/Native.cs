@@ -8,6 +8,9 @@ internal static partial class Native
     public const int SigKill = 9;
     public const int SigTerm = 15;
 
+    /// <summary>Ignored unless handled: a parent-death signal that arrives before its handler is lost harmlessly.</summary>
+    public const int SigUrg = 23;
+
     private const int PrSetPdeathsig = 1;
 
     /// <summary>Starts a new session (and process group) led by the calling process.</summary>
