@@ -43,23 +43,48 @@ public sealed class HttpSilo : IAsyncDisposable
     public static async Task<HttpSilo> StartAsync(bool configureAdminKey = true, string? dataDirectory = null)
     {
         var directory = dataDirectory ?? Directory.CreateTempSubdirectory("sessionmesh-http-").FullName;
-        var url = $"http://127.0.0.1:{FreePort()}";
-        List<string> args =
-        [
-            $"--SessionMesh:DataDirectory={directory}",
-            $"--SessionMesh:HttpUrl={url}",
-            $"--SessionMesh:SiloPort={FreePort()}",
-            $"--SessionMesh:GatewayPort={FreePort()}",
-            "--Logging:LogLevel:Default=Warning",
-        ];
-        if (configureAdminKey)
+        for (var attempt = 1; ; attempt++)
         {
-            args.Add($"--SessionMesh:AdminKey={AdminKey}");
+            var url = $"http://127.0.0.1:{FreePort()}";
+            List<string> args =
+            [
+                $"--SessionMesh:DataDirectory={directory}",
+                $"--SessionMesh:HttpUrl={url}",
+                $"--SessionMesh:SiloPort={FreePort()}",
+                $"--SessionMesh:GatewayPort={FreePort()}",
+                "--Logging:LogLevel:Default=Warning",
+            ];
+            if (configureAdminKey)
+            {
+                args.Add($"--SessionMesh:AdminKey={AdminKey}");
+            }
+
+            var app = SiloApp.Create([.. args]);
+            try
+            {
+                await app.StartAsync();
+                return new HttpSilo(app, url, directory);
+            }
+            catch (Exception ex) when (attempt < 3 && IsPortTaken(ex))
+            {
+                // A free port is free only when asked: another test's server may take it before this
+                // one binds. Start again on other ports.
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    private static bool IsPortTaken(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
         }
 
-        var app = SiloApp.Create([.. args]);
-        await app.StartAsync();
-        return new HttpSilo(app, url, directory);
+        return false;
     }
 
     public HttpClient Client(string key, string? fromAddress = null)
