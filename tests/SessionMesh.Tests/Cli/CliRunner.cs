@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Cli;
 
@@ -12,34 +12,12 @@ public static class CliRunner
 
     public static async Task<Result> RunWithEnvironmentAsync(string url, string? apiKey, string? workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "session-mesh.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["SESSION_MESH_URL"] = url;
-        if (apiKey is null)
-        {
-            start.Environment.Remove("SESSION_API_KEY");
-        }
-        else
-        {
-            start.Environment["SESSION_API_KEY"] = apiKey;
-        }
-
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return new Result(process.ExitCode, await stdout, await stderr);
+        var run = await ChildProcess.RunAsync(
+            "dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "session-mesh.dll"), .. args],
+            TimeSpan.FromMinutes(2),
+            workingDirectory ?? AppContext.BaseDirectory,
+            [new("SESSION_MESH_URL", url), new("SESSION_API_KEY", apiKey)]);
+        return new Result(run.ExitCode, run.Stdout, run.Stderr);
     }
 }

@@ -1,3 +1,4 @@
+using SessionMesh.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace SessionMesh.Tests.Cluster;
@@ -12,7 +13,7 @@ public sealed class ComposeFileTests
     [Fact]
     public void The_compose_file_describes_postgres_and_three_silos_with_the_silo_settings()
     {
-        var root = PostgresServer.RepositoryRoot();
+        var root = Repository.Root;
         var yaml = new YamlStream();
         using (var reader = File.OpenText(Path.Combine(root, "docker-compose.yml")))
         {
@@ -54,7 +55,7 @@ public sealed class ComposeFileTests
     [Fact]
     public void The_compose_cluster_comes_up_right_without_an_engine()
     {
-        var root = PostgresServer.RepositoryRoot();
+        var root = Repository.Root;
         var text = File.ReadAllText(Path.Combine(root, "docker-compose.yml"));
         var yaml = new YamlStream();
         using (var reader = new StringReader(text))

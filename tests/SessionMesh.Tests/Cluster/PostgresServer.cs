@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Npgsql;
+using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Cluster;
 
@@ -60,35 +60,15 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         // PG_BIN (set by the test command) makes the script use the provisioned server, never install one.
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "scripts", "postgres.sh"));
-        foreach (var arg in args)
+        var run = await ChildProcess.RunAsync("bash", [Path.Combine(Repository.Root, "scripts", "postgres.sh"), .. args], TimeSpan.FromMinutes(2));
+        if (run.ExitCode != 0)
         {
-            start.ArgumentList.Add(arg);
+            throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed: {run.Stderr}");
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"postgres.sh {string.Join(' ', args)} failed: {await stderr}");
-        }
-
-        return await stdout;
+        return run.Stdout;
     }
 
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SessionMesh.Orleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
 }
 
 [CollectionDefinition(Name)]

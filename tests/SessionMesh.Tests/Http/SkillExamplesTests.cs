@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Net;
+using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Http;
 
@@ -93,21 +93,7 @@ public sealed class SkillExamplesTests(HttpSiloFixture fixture)
 
     private static async Task<(int Exit, string Output)> RunAsync(string file, IEnumerable<string> arguments, params (string Name, string Value)[] environment)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ChildProcess.RunAsync(file, arguments, TimeSpan.FromSeconds(60), environment: environment.Select(e => new KeyValuePair<string, string?>(e.Name, e.Value)));
+        return (run.ExitCode, run.Output);
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using SessionMesh.Tests.Cluster;
+using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Ops;
 
@@ -72,19 +72,12 @@ public sealed class ClusterScriptTests : IDisposable
 
     private async Task<(int Code, string Output)> ScriptAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(PostgresServer.RepositoryRoot(), "scripts", "cluster.sh"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["SESSION_MESH_CLUSTER_DIR"] = _state;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ChildProcess.RunAsync(
+            "bash",
+            [Path.Combine(Repository.Root, "scripts", "cluster.sh"), .. args],
+            TimeSpan.FromMinutes(2),
+            environment: [new("SESSION_MESH_CLUSTER_DIR", _state)]);
+        return (run.ExitCode, run.Output);
     }
 
     public void Dispose()

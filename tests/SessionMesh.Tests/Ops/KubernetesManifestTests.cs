@@ -1,5 +1,5 @@
 using SessionMesh.Silo.Hosting;
-using SessionMesh.Tests.Cluster;
+using SessionMesh.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace SessionMesh.Tests.Ops;
@@ -24,7 +24,7 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void The_manifests_describe_a_silo_deployment_kubernetes_accepts()
     {
-        var directory = Path.Combine(PostgresServer.RepositoryRoot(), "deploy", "kubernetes");
+        var directory = Path.Combine(Repository.Root, "deploy", "kubernetes");
         var documents = Directory.GetFiles(directory, "*.yaml").Where(f => Path.GetFileName(f) != "kustomization.yaml").SelectMany(Load).ToList();
         var byKind = documents.ToDictionary(d => Scalar(d, "kind"), d => d);
         Assert.Superset(ApiVersions.Keys.ToHashSet(), byKind.Keys.ToHashSet());

@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
-using SessionMesh.Tests.Cluster;
+using SessionMesh.Tests.Infrastructure;
 using SessionMesh.Tests.Tls;
 using Xunit.Abstractions;
 
@@ -18,7 +17,7 @@ public sealed partial class ReadmeCSharpTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_csharp_block_in_the_README_builds_and_runs_against_a_real_silo()
     {
-        var root = PostgresServer.RepositoryRoot();
+        var root = Repository.Root;
         var blocks = CSharpBlock().Matches(await File.ReadAllTextAsync(Path.Combine(root, "README.md"))).Select(m => m.Groups["code"].Value).ToList();
         Assert.True(blocks.Count >= 2, $"expected the README's C# blocks, found {blocks.Count}");
 
@@ -56,38 +55,10 @@ public sealed partial class ReadmeCSharpTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string command, string[] args, string directory, Dictionary<string, string> environment)
+    private static async Task<(int ExitCode, string Output)> RunAsync(string command, string[] args, string directory, Dictionary<string, string?> environment)
     {
-        var start = new ProcessStartInfo(command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = directory,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Bound);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ChildProcess.RunAsync(command, args, Bound, directory, environment);
+        return (run.ExitCode, run.Output);
     }
 
     [GeneratedRegex(@"^```csharp[ \t]*\r?\n(?<code>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]

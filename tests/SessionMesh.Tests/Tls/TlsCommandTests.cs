@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using SessionMesh.Client.Tls;
+using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Tls;
 
@@ -55,29 +55,14 @@ public sealed class TlsCommandTests
         Assert.Contains("ca.crt", result.Output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunSiloAsync(string[] args, Dictionary<string, string>? environment = null)
+    private static async Task<(int ExitCode, string Output)> RunSiloAsync(string[] args, Dictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Directory.CreateTempSubdirectory("sessionmesh-tls-cwd-").FullName,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SessionMesh.Silo.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment ?? [])
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        return (process.ExitCode, await output + await error);
+        var run = await ChildProcess.RunAsync(
+            "dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "SessionMesh.Silo.dll"), .. args],
+            TimeSpan.FromMinutes(2),
+            Directory.CreateTempSubdirectory("sessionmesh-tls-cwd-").FullName,
+            environment);
+        return (run.ExitCode, run.Output);
     }
 }
