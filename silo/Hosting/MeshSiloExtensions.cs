@@ -28,7 +28,10 @@ public static class MeshSiloExtensions
             silo.UsePostgresStorage(postgresConnectionString);
         }
 
-        silo.AddMemoryStreams(TopologyStream.Provider);
+        // The pulling agents look for new topology events every 25 ms instead of the default 100 ms:
+        // live views see a change up to 75 ms sooner, for 40 instead of 10 idle polls a second of
+        // each in-memory queue (local calls of a few microseconds).
+        silo.AddMemoryStreams(TopologyStream.Provider, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(25))));
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddHostedService<LivenessKeeper>();

@@ -6,6 +6,13 @@ const API = '/api/session-mesh';
 const PAGE_ROWS = 100;        // lineage rows drawn per page
 const CHAIN_SHOWN = 6;        // longer chains show their first and last nodes, the middle collapsed
 const SESSION_PAGES_AT_START = 4; // 4 × 500 newest sessions at start; older ones on demand
+// Changed sessions and agents are read one by one, at most this many at a time: Chromium holds six
+// connections per host, one is the event stream, one stays free for the operator's actions. Reads
+// beyond the bound wait in the dirty sets, where repeated changes of one id merge into one read.
+const READS_IN_FLIGHT = 4;
+// More changed sessions than this waiting: the newest pages are read again instead (a few paged
+// requests instead of hundreds of single reads).
+const BACKLOG_RELOAD = 300;
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -20,6 +27,7 @@ const state = {
   cursor: null, page: 0, selected: null,
   lastEventId: null, streamAbort: null,
   dirtySessions: new Set(), dirtyAgents: new Set(), statsDirty: false, flushScheduled: false,
+  flushing: false, needsReload: false, streamOn: false, behind: false,
   expanded: new Set(),
 };
 window.__topology = state; // for tests and the benchmark
@@ -90,7 +98,15 @@ async function connect() {
   }
 }
 
-function setConnection(on) { const c = $('connection'); c.textContent = on ? 'live' : 'reconnecting'; c.className = 'conn ' + (on ? 'on' : 'off'); }
+function setConnection(on) { state.streamOn = on; showConnection(); }
+
+// 'live' only while the stream is open and every change it announced was read; 'catching up' while
+// reads failed and are being retried (what is shown may be behind the mesh).
+function showConnection() {
+  const c = $('connection');
+  const [text, cls] = !state.streamOn ? ['reconnecting', 'off'] : state.behind ? ['catching up', 'behind'] : ['live', 'on'];
+  c.textContent = text; c.className = 'conn ' + cls;
+}
 
 async function readEvents(body) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
@@ -119,7 +135,8 @@ async function readEvents(body) {
 function onEvent(type, data) {
   if (type === 'ready' || type === 'reset') {
     // First connection, or events were lost: (re)load what is shown.
-    reload();
+    state.needsReload = true;
+    scheduleFlush();
     return;
   }
   if (type !== 'topology') return;
@@ -129,58 +146,104 @@ function onEvent(type, data) {
   scheduleFlush();
 }
 
-// Everything that arrived within one animation frame is fetched and drawn together.
+// Everything that arrived within one animation frame is fetched and drawn together. One flush runs
+// at a time; what arrives while it runs is read by its next round, so reads never pile up.
 function scheduleFlush() {
-  if (state.flushScheduled) return;
+  if (state.flushScheduled || state.flushing) return;
   state.flushScheduled = true;
   requestAnimationFrame(flush);
 }
 
 async function flush() {
   state.flushScheduled = false;
-  const sessions = [...state.dirtySessions]; state.dirtySessions.clear();
-  const agents = [...state.dirtyAgents]; state.dirtyAgents.clear();
-  const stats = state.statsDirty; state.statsDirty = false;
-  const fetched = await Promise.all(sessions.map((id) => api('GET', '/sessions/' + id).catch(() => null)));
-  for (const s of fetched) {
-    if (!s) continue;
-    upsertSession(s);
-    if (s.agent_id) agents.push(s.agent_id);
+  if (state.flushing) return;
+  state.flushing = true;
+  let backoff = 250;
+  try {
+    while (state.needsReload || state.dirtySessions.size || state.dirtyAgents.size || state.statsDirty) {
+      const failed = await flushRound();
+      state.behind = failed;
+      showConnection();
+      if (!failed) { backoff = 250; continue; }
+      // Reads failed (the silo is busy or the browser refused them): what failed is dirty again and
+      // is read after a pause, never dropped.
+      await new Promise((r) => setTimeout(r, backoff));
+      backoff = Math.min(backoff * 2, 5000);
+    }
+  } finally { state.flushing = false; }
+}
+
+/** One round of reads and redraws; true if any read failed and was put back to be read again. */
+async function flushRound() {
+  if (state.needsReload || state.dirtySessions.size > BACKLOG_RELOAD) {
+    state.needsReload = false;
+    const selected = state.dirtySessions.has(state.selected);
+    state.dirtySessions.clear();
+    try { await reload(); } catch { state.needsReload = true; return true; }
+    if (selected) showDetail(state.selected);
+    return false;
   }
-  const agentSnaps = await Promise.all([...new Set(agents)].map((id) => api('GET', '/agents/' + encodeURIComponent(id)).catch(() => null)));
-  for (const a of agentSnaps) if (a) upsertAgent(a);
-  if (stats) loadStats();
+  const sessions = [...state.dirtySessions]; state.dirtySessions.clear();
+  const agents = new Set(state.dirtyAgents); state.dirtyAgents.clear();
+  const stats = state.statsDirty; state.statsDirty = false;
+  let failed = false;
+  await readEach(sessions, (id) => api('GET', '/sessions/' + id), (s) => {
+    upsertSession(s);
+    if (s.agent_id) agents.add(s.agent_id);
+  }, (id) => { state.dirtySessions.add(id); failed = true; });
+  await readEach([...agents], (id) => api('GET', '/agents/' + encodeURIComponent(id)), upsertAgent,
+    (id) => { state.dirtyAgents.add(id); failed = true; });
+  if (stats && !await loadStats()) { state.statsDirty = true; failed = true; }
   if (state.selected && sessions.includes(state.selected)) showDetail(state.selected);
-  window.dispatchEvent(new CustomEvent('topology-drawn', { detail: { sessions, agents } }));
+  window.dispatchEvent(new CustomEvent('topology-drawn', { detail: { sessions, agents: [...agents] } }));
+  return failed;
+}
+
+/**
+ * Reads every id, READS_IN_FLIGHT at a time, handing each answer to <apply>. A read the mesh refused
+ * for good (4xx: gone, or not for this key) is dropped; any other failure goes to <retry>.
+ */
+async function readEach(ids, read, apply, retry) {
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++];
+      try { apply(await read(id)); } catch (error) {
+        if (!(error.status >= 400 && error.status < 500 && error.status !== 429)) retry(id);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, ids.length) }, worker));
 }
 
 // ---------- loading ----------
-let reloading = null;
+// Reads the newest pages of sessions, the leases, the agents and the stats, and redraws. Called
+// only from a flush round, so it never runs beside itself or beside single reads.
 async function reload() {
-  if (reloading) return reloading;
-  reloading = (async () => {
-    try {
-      state.sessions.clear(); state.rowOf.clear(); state.cursor = null;
-      let pages = 0;
-      do {
-        await loadSessionPage();
-      } while (state.cursor && ++pages < SESSION_PAGES_AT_START);
-      await Promise.all([loadLeases(), loadAgents(), loadStats()]);
-      rebuildRows();
-      drawPage();
-    } finally { reloading = null; }
-  })();
-  return reloading;
+  const sessions = new Map();
+  let cursor = null, pages = 0;
+  do {
+    cursor = await loadSessionPage(sessions, cursor);
+  } while (cursor && ++pages < SESSION_PAGES_AT_START);
+  await Promise.all([loadLeases(), loadAgents()]);
+  state.sessions = sessions; state.cursor = cursor; $('more').hidden = !cursor;
+  state.statsDirty = !await loadStats();
+  rebuildRows();
+  drawPage();
 }
 
-async function loadSessionPage() {
-  const page = await api('GET', '/sessions?status=all&limit=500' + (state.cursor ? '&cursor=' + encodeURIComponent(state.cursor) : ''));
-  for (const s of page.sessions) state.sessions.set(s.id, s);
-  state.cursor = page.next_cursor || null;
+/** Reads one page of sessions (newest first) into <into>; answers the next page's cursor, or null. */
+async function loadSessionPage(into, cursor) {
+  const page = await api('GET', '/sessions?status=all&limit=500' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+  for (const s of page.sessions) into.set(s.id, s);
+  return page.next_cursor || null;
+}
+
+$('more').addEventListener('click', () => act(async () => {
+  state.cursor = await loadSessionPage(state.sessions, state.cursor);
   $('more').hidden = !state.cursor;
-}
-
-$('more').addEventListener('click', async () => { await loadSessionPage(); rebuildRows(); drawPage(); });
+  rebuildRows(); drawPage();
+}));
 
 async function loadLeases() {
   const leases = new Map();
@@ -217,6 +280,7 @@ async function loadAgents() {
   drawAgents();
 }
 
+/** Reads and shows the mesh's counts; false if the read failed. */
 async function loadStats() {
   try {
     const s = await api('GET', '/stats');
@@ -226,7 +290,8 @@ async function loadStats() {
       const span = document.createElement('span'); span.innerHTML = `${label} <b></b>`; span.querySelector('b').textContent = value;
       $('stats').append(span);
     }
-  } catch { /* shown again at the next event */ }
+    return true;
+  } catch { return false; }
 }
 
 // Leases change without events (alive → stale): refresh them, paged, every few seconds.
@@ -323,7 +388,7 @@ function drawRow(root) {
       const more = document.createElement('button');
       more.type = 'button'; more.className = 'collapsed';
       more.textContent = `+${chain.length - 4} handoffs`;
-      more.addEventListener('click', () => { state.expanded.add(root); row.replaceWith(drawRow(root)); });
+      more.addEventListener('click', () => { state.expanded.add(root); forgetNodes(row); row.replaceWith(drawRow(root)); });
       row.append(more);
     } else row.append(drawNode(s));
   });
@@ -381,6 +446,11 @@ function updateNode(id) {
   if (node && state.sessions.has(id)) fillNode(node, state.sessions.get(id));
 }
 
+// A row leaves the page: its node elements are no longer held (nor refreshed).
+function forgetNodes(row) {
+  for (const node of row.querySelectorAll('.node[data-session]')) if (state.nodes.get(node.dataset.session) === node) state.nodes.delete(node.dataset.session);
+}
+
 // One changed session: update its node in place, or redraw only its row (a handoff grows the chain).
 function upsertSession(s) {
   const before = state.sessions.get(s.id);
@@ -395,12 +465,12 @@ function upsertSession(s) {
   const visible = chainOf(root).some((x) => matches(x, f));
   const existing = $('lineages').querySelector(`.lineage[data-root="${CSS.escape(root)}"]`);
   if (existing) {
-    for (const x of chainOf(root)) state.nodes.delete(x.id);
+    forgetNodes(existing);
     if (visible) existing.replaceWith(drawRow(root)); else existing.remove();
   } else if (visible && state.page === 0 && root === s.id) {
     $('lineages').prepend(drawRow(root));
     const rows = $('lineages').children;
-    if (rows.length > PAGE_ROWS) rows[rows.length - 1].remove();
+    if (rows.length > PAGE_ROWS) { const last = rows[rows.length - 1]; forgetNodes(last); last.remove(); }
   }
   $('shown').textContent = `${state.rows.length} lineages, ${state.sessions.size} sessions loaded`;
 }

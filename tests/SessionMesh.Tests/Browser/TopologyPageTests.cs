@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SessionMesh.Tests.Http;
 using static Microsoft.Playwright.Assertions;
@@ -8,7 +9,7 @@ namespace SessionMesh.Tests.Browser;
 
 /// <summary>The /topology page in a real Chromium against a real silo: sign-in, live updates, actions.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class TopologyPageTests(BrowserFixture fixture)
+public sealed partial class TopologyPageTests(BrowserFixture fixture)
 {
     /// <summary>A generous bound for a condition to become true (the machine is shared); not a timing assertion.</summary>
     private static readonly LocatorAssertionsToHaveCountOptions Count = new() { Timeout = 30_000 };
@@ -147,6 +148,69 @@ public sealed class TopologyPageTests(BrowserFixture fixture)
             File.Copy(path, readme, overwrite: true);
         }
     }
+
+    [Fact]
+    public async Task Changes_whose_reads_fail_are_read_again_and_the_page_says_it_is_catching_up_meanwhile()
+    {
+        await using var browser = await fixture.OpenAsync();
+        var page = browser.Page;
+        await browser.SignInAsync(await Silo.CreateKeyAsync());
+
+        // The browser refuses every read of one session, as Chromium does with reads queued past its bound.
+        var refused = 0;
+        await page.RouteAsync(SessionRead(), route =>
+        {
+            Interlocked.Increment(ref refused);
+            return route.AbortAsync("failed");
+        });
+        var issue = Random.Shared.Next(10_000, 99_999);
+        var spawned = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            spawned.Add(await SpawnAsync("CodeGenAgent", issue));
+        }
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("catching up", new() { Timeout = 30_000 });
+        Assert.True(Volatile.Read(ref refused) > 0);
+
+        // Reads work again: every change announced while they failed is shown, and the page is live.
+        await page.UnrouteAllAsync();
+        foreach (var id in spawned)
+        {
+            await Expect(page.Locator($".node[data-session=\"{id}\"]")).ToHaveCountAsync(1, Count);
+        }
+
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", new() { Timeout = 30_000 });
+    }
+
+    [Fact]
+    public async Task Rows_pushed_off_the_first_page_by_new_lineages_let_go_of_their_nodes()
+    {
+        await using var browser = await fixture.OpenAsync();
+        var page = browser.Page;
+        await browser.SignInAsync(await Silo.CreateKeyAsync());
+
+        // More new lineages than the page draws (100 rows), each prepended as it is announced.
+        var issue = Random.Shared.Next(10_000, 99_999);
+        var spawned = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 130), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) => spawned.Add(await SpawnAsync("CodeGenAgent", issue)));
+        await page.WaitForFunctionAsync("ids => ids.every((id) => window.__topology.sessions.has(id))", spawned.ToArray(), new() { Timeout = 60_000 });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", new() { Timeout = 30_000 });
+
+        var held = await page.EvaluateAsync<JsonElement>("""
+            () => {
+              const held = [...window.__topology.nodes.values()];
+              return { held: held.length, detached: held.filter((n) => !n.isConnected).length, drawn: document.querySelectorAll('#lineages .node').length };
+            }
+            """);
+        Assert.Equal(0, held.GetProperty("detached").GetInt32());
+        Assert.Equal(held.GetProperty("drawn").GetInt32(), held.GetProperty("held").GetInt32());
+        Assert.Equal(100, await page.Locator("#lineages .lineage").CountAsync());
+    }
+
+    /// <summary>A read of one session by the page: GET /api/session-mesh/sessions/{id}, nothing after the id.</summary>
+    [GeneratedRegex(@"/api/session-mesh/sessions/[0-9a-fA-F-]{32,36}$")]
+    private static partial Regex SessionRead();
 
     private async Task<(string Agent, string Session)> BusyAgentAsync(string spec)
     {
