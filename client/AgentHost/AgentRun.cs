@@ -352,8 +352,11 @@ internal sealed partial class AgentRun : IAsyncDisposable
         }
         catch (Exception ex) when (ex is InvalidTransitionException or SessionNotFoundException or StaleEpochException)
         {
-            // Handed off or ended (by the work, a kill, an expiry): it holds no lease any more.
-            _sessionLive = false;
+            // Handed off or ended (by the work, a kill, an expiry): it holds no lease any more. The
+            // session itself says so; a refusal it does not confirm is logged and the next beat retries.
+            var session = await _sessions.GetSessionAsync(_sessionId, cancellationToken);
+            _sessionLive = session.Status == SessionStatus.Active && session.AgentEpoch == _sessionEpoch;
+            LogSessionBeatRefused(_logger, ex, _options.AgentId, _sessionId, session.Status, _sessionLive);
         }
     }
 
@@ -420,6 +423,9 @@ internal sealed partial class AgentRun : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}: the work did not return within {Grace} of being stopped; the outcome is reported without it.")]
     private static partial void LogWorkOutlivedGrace(ILogger logger, string agentId, TimeSpan grace);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}: the heartbeat of session {SessionId} was refused; the session is {Status}, beats go on: {Beating}.")]
+    private static partial void LogSessionBeatRefused(ILogger logger, Exception exception, string agentId, Guid sessionId, SessionStatus status, bool beating);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {AgentId}: heartbeat failed; the work keeps running and the next beat retries.")]
     private static partial void LogHeartbeatFailed(ILogger logger, Exception exception, string agentId);

@@ -26,12 +26,27 @@ public sealed partial class LivenessShardGrain(
 
     private static readonly TimeSpan ExpiryRetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// A tick this much later than due means the shard itself was stalled (its process paused, or its
+    /// turn waited on a slow call): heartbeats sent meanwhile may still be on their way or in its
+    /// queue, so a lease that looks overdue then is no evidence its owner died. Expiry then waits as
+    /// long as the stall lasted (at most <see cref="MaxStallHold"/>) for those heartbeats to land, as
+    /// a silo that finds its own health degraded does not vote others dead.
+    /// </summary>
+    public static readonly TimeSpan StallAllowance = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest expiry waits after a stall of the shard.</summary>
+    public static readonly TimeSpan MaxStallHold = TimeSpan.FromSeconds(5);
+
     private readonly Dictionary<LeaseKey, Lease> _leases = [];
     private readonly SortedSet<string>[] _idsByKind = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
 
     // Each tracked lease sits here once, under a deadline no later than its real one; a popped
     // lease whose real deadline moved on (it heartbeated) is pushed back with the new one.
     private readonly PriorityQueue<LeaseKey, DateTimeOffset> _deadlines = new();
+
+    private DateTimeOffset _lastTick;
+    private DateTimeOffset _holdExpiryUntil;
 
     private int Shard => (int)this.GetPrimaryKeyLong();
 
@@ -49,6 +64,7 @@ public sealed partial class LivenessShardGrain(
             LogRestored(logger, Shard, _leases.Count);
         }
 
+        _lastTick = now;
         this.RegisterGrainTimer(ExpireDueAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, KeepAlive = true });
     }
 
@@ -159,6 +175,19 @@ public sealed partial class LivenessShardGrain(
     private async Task ExpireDueAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var late = now - _lastTick - TickPeriod;
+        _lastTick = now;
+        if (late > StallAllowance)
+        {
+            _holdExpiryUntil = now + (late < MaxStallHold ? late : MaxStallHold);
+            LogStalled(logger, Shard, late);
+        }
+
+        if (now < _holdExpiryUntil)
+        {
+            return;
+        }
+
         List<(LeaseKey Key, Lease Lease)>? expired = null;
         while (_deadlines.TryPeek(out var key, out var queuedDeadline) && queuedDeadline <= now)
         {
@@ -288,6 +317,9 @@ public sealed partial class LivenessShardGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Liveness shard {Shard} restored {Count} leases, each with a fresh TTL.")]
     private static partial void LogRestored(ILogger logger, int shard, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Liveness shard {Shard} ticked {Late} late (stalled): expiry waits for the heartbeats sent meanwhile.")]
+    private static partial void LogStalled(ILogger logger, int shard, TimeSpan late);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Lease of {Kind} {Id} ran out (TTL {Ttl}).")]
     private static partial void LogExpired(ILogger logger, LeaseKind kind, string id, TimeSpan ttl);

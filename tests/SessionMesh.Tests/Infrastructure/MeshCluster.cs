@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using SessionMesh.Client;
 using SessionMesh.Silo.Hosting;
@@ -36,12 +37,25 @@ public sealed class MeshCluster : IAsyncDisposable
     public static string NewDataDirectory() =>
         Directory.CreateTempSubdirectory("sessionmesh-test-").FullName;
 
-    public static async Task<MeshCluster> StartAsync(string? dataDirectory = null, string serviceId = "sessionmesh-test", short silos = 1)
+    /// <summary>Starts <paramref name="silos"/> silos storing in <paramref name="dataDirectory"/> (a fresh one if null).</summary>
+    /// <param name="dataDirectory">Where the SQLite database lives; clusters on one directory share their data.</param>
+    /// <param name="serviceId">The Orleans service id: rows are keyed by it.</param>
+    /// <param name="silos">How many silos.</param>
+    /// <param name="clock">The silos' clock (grains read time only through it); the system's if null.</param>
+    public static async Task<MeshCluster> StartAsync(string? dataDirectory = null, string serviceId = "sessionmesh-test", short silos = 1, TimeProvider? clock = null)
     {
         var directory = dataDirectory ?? NewDataDirectory();
         var builder = new InProcessTestClusterBuilder(silos);
         builder.Options.ServiceId = serviceId;
-        builder.ConfigureSilo((_, silo) => silo.UseSessionMesh(directory));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            if (clock is not null)
+            {
+                silo.Services.AddSingleton(clock);
+            }
+
+            silo.UseSessionMesh(directory);
+        });
         builder.ConfigureClient(client => client.AddMemoryStreams(TopologyStream.Provider));
         var cluster = builder.Build();
         await cluster.DeployAsync();

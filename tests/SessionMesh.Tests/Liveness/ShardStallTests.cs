@@ -1,0 +1,58 @@
+using SessionMesh.Grains.Liveness;
+using SessionMesh.Grains.Sessions;
+using SessionMesh.Liveness;
+using SessionMesh.Sessions;
+using SessionMesh.Tests.Agents;
+using SessionMesh.Tests.Infrastructure;
+
+namespace SessionMesh.Tests.Liveness;
+
+/// <summary>
+/// A liveness shard that was itself stalled does not declare owners dead for its own pause: the
+/// heartbeats sent during the stall land first, and a lease that then stays silent still runs out.
+/// The stall is a jump of the silo's clock, as a paused process sees the time when it resumes.
+/// </summary>
+public sealed class ShardStallTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
+    private readonly JumpingClock _clock = new();
+    private MeshCluster? _mesh;
+
+    private MeshCluster Mesh => _mesh!;
+
+    public async Task InitializeAsync() => _mesh = await MeshCluster.StartAsync(clock: _clock);
+
+    public async Task DisposeAsync() => await Mesh.DisposeAsync();
+
+    [Fact]
+    public async Task A_heartbeat_sent_during_a_stall_of_its_shard_keeps_the_session_and_silence_afterwards_still_expires_it()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Stalled", "p", new SessionContext());
+        var key = LeaseKey.ForSession(id);
+        await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
+
+        // The shard resumes 30 s later than it last looked; its ticks see every lease far overdue.
+        _clock.Jump(TimeSpan.FromSeconds(30));
+        await Task.Delay(LivenessShardGrain.TickPeriod * 3);
+
+        // The owner's heartbeat, sent while the shard stalled, lands: the lease is renewed, not restarted.
+        var renewed = await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
+        Assert.Equal(_clock.GetUtcNow().UtcDateTime, renewed.LastHeartbeat.UtcDateTime, TimeSpan.FromSeconds(5));
+        Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+
+        // Silence after that is still found: the lease runs out and the session fails.
+        var ended = await AgentRegistryTests.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, 60);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (ended.Status, ended.Error));
+        Assert.Null(await LivenessShards.For(Mesh.Client, key).GetAsync(key));
+    }
+
+    /// <summary>Runs with the system's clock, and jumps ahead on demand.</summary>
+    private sealed class JumpingClock : TimeProvider
+    {
+        private long _offsetTicks;
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
+
+        public void Jump(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
+    }
+}
