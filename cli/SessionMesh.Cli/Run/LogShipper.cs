@@ -1,11 +1,13 @@
 using System.Net;
+using System.Threading.Channels;
 
 namespace SessionMesh.Cli.Run;
 
 /// <summary>
 /// Collects the child's output lines with their time and stream and sends them to the session log
 /// in batches. While the mesh is unreachable lines wait here (the oldest dropped past a bound, so a
-/// long outage cannot exhaust memory).
+/// long outage cannot exhaust memory). A quiet child costs nothing: the shipper wakes only when a
+/// line arrives (or a send is to be retried), never on a timer of its own.
 /// </summary>
 internal sealed class LogShipper
 {
@@ -17,6 +19,9 @@ internal sealed class LogShipper
     private readonly object _gate = new();
     private readonly Queue<object> _pending = new();
     private readonly Queue<string> _last = new();
+
+    // Holds at most one wake-up: lines added while one waits are sent by the same round.
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long _dropped;
 
     public void Add(string stream, string text)
@@ -39,6 +44,8 @@ internal sealed class LogShipper
                 }
             }
         }
+
+        _wake.Writer.TryWrite(true);
     }
 
     /// <summary>The last few lines the child wrote, oldest first (for a failure's message).</summary>
@@ -56,6 +63,9 @@ internal sealed class LogShipper
         {
             try
             {
+                await _wake.Reader.ReadAsync(cancellationToken);
+
+                // A line arrived: the rest of its burst joins it in one batch.
                 await Task.Delay(Period, cancellationToken);
                 while (await SendBatchAsync(api, path, cancellationToken))
                 {
@@ -67,7 +77,8 @@ internal sealed class LogShipper
             }
             catch (HttpRequestException)
             {
-                // Kept for the next round.
+                // Kept, and tried again after the next period.
+                _wake.Writer.TryWrite(true);
             }
         }
     }

@@ -361,7 +361,9 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
         {
             try
             {
-                await _ackSignal.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                // Nothing owed: sleep until a delivery. Owed (the last try failed): try again within a second.
+                var owed = Interlocked.Read(ref _ackTarget) > acknowledged;
+                await _ackSignal.WaitAsync(owed ? TimeSpan.FromSeconds(1) : Timeout.InfiniteTimeSpan, cancellationToken);
             }
             catch (OperationCanceledException)
             {
