@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 using Orleans.Utilities;
@@ -26,7 +27,7 @@ public sealed partial class AgentGrain(
     IMeshCounters counters,
     IDirectiveStore directives,
     ISessionCatalog catalog,
-    TimeProvider clock,
+    [FromKeyedServices(MeshClock.Key)] TimeProvider clock,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentProtocol, IRemindable
 {
     /// <summary>How long a graceful kill waits for an acknowledgement by default.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using SessionMesh.Keys;
 
 namespace SessionMesh.Grains.Keys;
@@ -16,7 +17,7 @@ public sealed class KeyDirectoryState
 [GrainType("keydirectory")] // the name existing rows are keyed by (the default derived from the class name)
 public sealed class KeyDirectoryGrain(
     [PersistentState("keys", MeshStorage.Name)] IPersistentState<KeyDirectoryState> state,
-    TimeProvider clock) : Grain, IKeyDirectoryGrain
+    [FromKeyedServices(MeshClock.Key)] TimeProvider clock) : Grain, IKeyDirectoryGrain
 {
     private static readonly TimeSpan KeptAfterExpiry = TimeSpan.FromDays(1);
 

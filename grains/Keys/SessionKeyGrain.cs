@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using SessionMesh.Errors;
 using SessionMesh.Keys;
 
@@ -16,7 +17,7 @@ public sealed class SessionKeyState
 [GrainType("sessionkey")] // the name existing rows are keyed by (the default derived from the class name)
 public sealed class SessionKeyGrain(
     [PersistentState("key", MeshStorage.Name)] IPersistentState<SessionKeyState> state,
-    TimeProvider clock) : Grain, ISessionKeyGrain
+    [FromKeyedServices(MeshClock.Key)] TimeProvider clock) : Grain, ISessionKeyGrain
 {
     public async Task<KeyInfo> CreateAsync(KeySpec spec, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
@@ -18,7 +19,7 @@ namespace SessionMesh.Grains.Liveness;
 [GrainType("livenessshard")]
 public sealed partial class LivenessShardGrain(
     ILeaseStore store,
-    TimeProvider clock,
+    [FromKeyedServices(MeshClock.Key)] TimeProvider clock,
     ILogger<LivenessShardGrain> logger) : Grain, ILivenessShardGrain, ILivenessShardProtocol
 {
     /// <summary>How often due leases are looked for: expiry is seen within TTL + this.</summary>
@@ -45,7 +46,7 @@ public sealed partial class LivenessShardGrain(
     // lease whose real deadline moved on (it heartbeated) is pushed back with the new one.
     private readonly PriorityQueue<LeaseKey, DateTimeOffset> _deadlines = new();
 
-    private DateTimeOffset _lastTick;
+    private long _lastTick;
     private DateTimeOffset _holdExpiryUntil;
 
     private int Shard => (int)this.GetPrimaryKeyLong();
@@ -64,7 +65,7 @@ public sealed partial class LivenessShardGrain(
             LogRestored(logger, Shard, _leases.Count);
         }
 
-        _lastTick = now;
+        _lastTick = clock.GetTimestamp();
         this.RegisterGrainTimer(ExpireDueAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, KeepAlive = true });
     }
 
@@ -174,9 +175,10 @@ public sealed partial class LivenessShardGrain(
 
     private async Task ExpireDueAsync(CancellationToken cancellationToken)
     {
+        // Stalls are measured on the monotonic clock: a wall clock stepped forward is not a stall.
         var now = clock.GetUtcNow();
-        var late = now - _lastTick - TickPeriod;
-        _lastTick = now;
+        var late = clock.GetElapsedTime(_lastTick) - TickPeriod;
+        _lastTick = clock.GetTimestamp();
         if (late > StallAllowance)
         {
             _holdExpiryUntil = now + (late < MaxStallHold ? late : MaxStallHold);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Utilities;
 using SessionMesh.Errors;
@@ -12,7 +13,7 @@ namespace SessionMesh.Grains.Logs;
 /// the chunks it returns.
 /// </summary>
 [GrainType("session-log")]
-public sealed partial class SessionLogGrain(ISessionLogStore store, TimeProvider clock, ILogger<SessionLogGrain> logger) : Grain, ISessionLogGrain
+public sealed partial class SessionLogGrain(ISessionLogStore store, [FromKeyedServices(MeshClock.Key)] TimeProvider clock, ILogger<SessionLogGrain> logger) : Grain, ISessionLogGrain
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -22,7 +23,7 @@ public sealed partial class SessionGrain(
     ISessionCatalog catalog,
     IMeshCounters counters,
     Serializer serializer,
-    TimeProvider clock,
+    [FromKeyedServices(MeshClock.Key)] TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionProtocol, IRemindable
 {
     private static readonly TimeSpan CatalogRetryPeriod = TimeSpan.FromSeconds(5);

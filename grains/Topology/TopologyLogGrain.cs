@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Streams;
 using Orleans.Utilities;
@@ -27,7 +28,7 @@ public sealed class TopologyLogGrain : Grain, ITopologyLogGrain
     private long _head;
     private int _count;
 
-    public TopologyLogGrain(ILogger<TopologyLogGrain> logger, TimeProvider clock)
+    public TopologyLogGrain(ILogger<TopologyLogGrain> logger, [FromKeyedServices(MeshClock.Key)] TimeProvider clock)
     {
         _clock = clock;
         _observers = new ObserverManager<ITopologyObserver>(ObserverLease, logger);

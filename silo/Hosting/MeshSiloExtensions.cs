@@ -33,7 +33,7 @@ public static class MeshSiloExtensions
         // each in-memory queue (local calls of a few microseconds).
         silo.AddMemoryStreams(TopologyStream.Provider, streams => streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(25))));
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
-        silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.TryAddKeyedSingleton(MeshClock.Key, TimeProvider.System);
         silo.Services.AddHostedService<LivenessKeeper>();
         return silo;
     }

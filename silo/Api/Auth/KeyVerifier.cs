@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using SessionMesh.Errors;
+using SessionMesh.Grains;
 using SessionMesh.Keys;
 
 namespace SessionMesh.Silo.Api.Auth;
@@ -16,7 +18,7 @@ namespace SessionMesh.Silo.Api.Auth;
 /// through this silo at once.</item>
 /// </list>
 /// </summary>
-public sealed class KeyVerifier(IGrainFactory grains, TimeProvider clock)
+public sealed class KeyVerifier(IGrainFactory grains, [FromKeyedServices(MeshClock.Key)] TimeProvider clock)
 {
     /// <summary>How long a verified key is trusted without asking its grain again (the revocation bound).</summary>
     public static readonly TimeSpan VerifiedTtl = TimeSpan.FromSeconds(5);

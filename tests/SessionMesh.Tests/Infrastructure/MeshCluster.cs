@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using SessionMesh.Client;
+using SessionMesh.Grains;
 using SessionMesh.Silo.Hosting;
 using SessionMesh.Topology;
 
@@ -41,7 +42,7 @@ public sealed class MeshCluster : IAsyncDisposable
     /// <param name="dataDirectory">Where the SQLite database lives; clusters on one directory share their data.</param>
     /// <param name="serviceId">The Orleans service id: rows are keyed by it.</param>
     /// <param name="silos">How many silos.</param>
-    /// <param name="clock">The silos' clock (grains read time only through it); the system's if null.</param>
+    /// <param name="clock">The mesh's clock in the silos (<see cref="MeshClock"/>); the system's if null.</param>
     public static async Task<MeshCluster> StartAsync(string? dataDirectory = null, string serviceId = "sessionmesh-test", short silos = 1, TimeProvider? clock = null)
     {
         var directory = dataDirectory ?? NewDataDirectory();
@@ -51,7 +52,7 @@ public sealed class MeshCluster : IAsyncDisposable
         {
             if (clock is not null)
             {
-                silo.Services.AddSingleton(clock);
+                silo.Services.AddKeyedSingleton(MeshClock.Key, clock);
             }
 
             silo.UseSessionMesh(directory);

@@ -15,7 +15,7 @@ namespace SessionMesh.Tests.Liveness;
 public sealed class ShardStallTests : IAsyncLifetime
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
-    private readonly JumpingClock _clock = new();
+    private readonly SteppingClock _clock = new();
     private MeshCluster? _mesh;
 
     private MeshCluster Mesh => _mesh!;
@@ -32,7 +32,7 @@ public sealed class ShardStallTests : IAsyncLifetime
         await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
 
         // The shard resumes 30 s later than it last looked; its ticks see every lease far overdue.
-        _clock.Jump(TimeSpan.FromSeconds(30));
+        _clock.Stall(TimeSpan.FromSeconds(30));
         await Task.Delay(LivenessShardGrain.TickPeriod * 3);
 
         // The owner's heartbeat, sent while the shard stalled, lands: the lease is renewed, not restarted.
@@ -44,15 +44,5 @@ public sealed class ShardStallTests : IAsyncLifetime
         var ended = await AgentRegistryTests.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, 60);
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (ended.Status, ended.Error));
         Assert.Null(await LivenessShards.For(Mesh.Client, key).GetAsync(key));
-    }
-
-    /// <summary>Runs with the system's clock, and jumps ahead on demand.</summary>
-    private sealed class JumpingClock : TimeProvider
-    {
-        private long _offsetTicks;
-
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromTicks(Interlocked.Read(ref _offsetTicks));
-
-        public void Jump(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
     }
 }

@@ -20,16 +20,19 @@ public sealed class MeshModelTests(ITestOutputHelper output)
     private static int Runs(string variable, int ci) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var runs) && runs > 0 ? runs : ci;
 
-    /// <summary>Lifecycle, registry, steering, forced kills with and without cascade, leases running out.</summary>
+    /// <summary>
+    /// Lifecycle, registry, steering, forced kills with and without cascade, leases running out. The
+    /// mesh's clock is the model's: leases run out exactly when the model moves it past them.
+    /// </summary>
     [Fact]
     public Task Sequences_of_mesh_operations_match_the_reference_model_and_leave_the_audit_clean() =>
         CheckAsync(MeshOps.Mix.Lifecycle | MeshOps.Mix.Agents | MeshOps.Mix.Leases, Runs("SESSION_MESH_MODEL_RUNS", 25), silos: 1);
 
     /// <summary>
     /// Graceful kills (1 s grace) among the rest: whether acknowledged or run out, the kill must finish —
-    /// registry, sessions, cascade. Fails until issue 9.1 (half-done graceful kill) is fixed; shrunk
-    /// counterexample: <c>[Register 1; Kill 1 graceful, no cascade]</c> → after the grace period the
-    /// agent is Killed but registry 'model-N' still says Draining (registry-status-mismatch).
+    /// registry, sessions, cascade. Regression for issue 9.1 (half-done graceful kill), whose shrunk
+    /// counterexample was <c>[Register 1; Kill 1 graceful, no cascade]</c>: after the grace period the
+    /// agent was Killed but its registry entry still said Draining.
     /// </summary>
     [Fact]
     public Task Sequences_with_graceful_kills_finish_every_kill() =>
@@ -37,9 +40,9 @@ public sealed class MeshModelTests(ITestOutputHelper output)
 
     /// <summary>
     /// Requests cancelled mid-flight and grain-state writes refused by a real SQL trigger: nothing half-done.
-    /// Fails until issue 9.4 (orphaned handoff) is fixed; shrunk counterexample:
-    /// <c>[Spawn; Faulted(Handoff)]</c> → the child is stored, the parent cannot record it and the
-    /// retraction is refused too: the audit reports orphaned-child [child, parent].
+    /// Regression for issue 9.4 (orphaned handoff), whose shrunk counterexample was
+    /// <c>[Spawn; Faulted(Handoff)]</c>: the child was stored, the parent could not record it and the
+    /// retraction was refused too, leaving an orphaned child.
     /// </summary>
     [Fact]
     public Task Sequences_with_cancelled_requests_and_storage_faults_leave_nothing_half_done() =>
@@ -47,8 +50,8 @@ public sealed class MeshModelTests(ITestOutputHelper output)
 
     /// <summary>
     /// A forced kill racing a handoff to a child run by the same agent: no call may hang, nothing may stay
-    /// Active. Fails until issue 9.2 (kill-vs-handoff deadlock) is fixed: KillAsync times out after 30 s
-    /// (agent → session.Fail, session → child.StartChild, child → agent.AttachSession).
+    /// Active. Regression for issue 9.2 (kill-vs-handoff deadlock), where KillAsync timed out after 30 s
+    /// on the cycle agent → session.Fail, session → child.StartChild, child → agent.AttachSession.
     /// </summary>
     [Fact]
     public Task Kills_racing_handoffs_neither_hang_nor_leave_sessions_active() =>
@@ -61,14 +64,15 @@ public sealed class MeshModelTests(ITestOutputHelper output)
 
     private async Task CheckAsync(MeshOps.Mix mix, int runs, short silos)
     {
-        await using var mesh = await MeshCluster.StartAsync(silos: silos);
+        var clock = new SteppingClock();
+        await using var mesh = await MeshCluster.StartAsync(silos: silos, clock: clock);
         var sequence = 0;
         var operations = 0;
         var started = DateTime.UtcNow;
         var property = Prop.ForAll(MeshOps.Sequences(mix, maxLength: 20, shrinkBudget: 40), (MeshOp[] ops) =>
         {
             Interlocked.Add(ref operations, ops.Length);
-            var runner = new MeshModelRunner(mesh, Interlocked.Increment(ref sequence));
+            var runner = new MeshModelRunner(mesh, clock, Interlocked.Increment(ref sequence));
 
             // FsCheck runs properties synchronously; the sequence runs on a pool thread, off xunit's context.
             Task.Run(() => runner.RunAsync(ops)).GetAwaiter().GetResult();

@@ -26,8 +26,11 @@ public sealed record AcknowledgeOp(int Agent) : MeshOp;
 
 public sealed record KillOp(int Agent, bool Force, bool Cascade) : MeshOp;
 
-/// <summary>A session heartbeat with a 1 s TTL: the lease runs out unless renewed.</summary>
+/// <summary>A session heartbeat: the session's lease starts, or is renewed.</summary>
 public sealed record HeartbeatOp(int Session) : MeshOp;
+
+/// <summary>The silos' clock moves past every lease's TTL: each leased Active session runs out.</summary>
+public sealed record ExpireLeasesOp : MeshOp;
 
 /// <summary>The inner operation with its request cancelled after a few milliseconds.</summary>
 public sealed record CancelledOp(MeshOp Inner, int AfterMs) : MeshOp;
@@ -112,6 +115,11 @@ public static class MeshOps
         if (mix.HasFlag(Mix.Races))
         {
             all.Add((5, agent.Select(a => (MeshOp)new KillVsHandoffOp(a))));
+        }
+
+        if (mix.HasFlag(Mix.Leases))
+        {
+            all.Add((1, Gen.Constant((MeshOp)new ExpireLeasesOp())));
         }
 
         if (mix.HasFlag(Mix.SiloRestarts))
