@@ -175,10 +175,22 @@ public sealed partial class LivenessShardGrain(
 
     private async Task ExpireDueAsync(CancellationToken cancellationToken)
     {
-        // Stalls are measured on the monotonic clock: a wall clock stepped forward is not a stall.
+        // Stalls are measured on the monotonic clock (a wall clock stepped forward is not a stall),
+        // from the end of the previous tick (a tick busy expiring many leases is not one either).
         var now = clock.GetUtcNow();
         var late = clock.GetElapsedTime(_lastTick) - TickPeriod;
-        _lastTick = clock.GetTimestamp();
+        try
+        {
+            await ExpireDueAsync(now, late, cancellationToken);
+        }
+        finally
+        {
+            _lastTick = clock.GetTimestamp();
+        }
+    }
+
+    private async Task ExpireDueAsync(DateTimeOffset now, TimeSpan late, CancellationToken cancellationToken)
+    {
         if (late > StallAllowance)
         {
             _holdExpiryUntil = now + (late < MaxStallHold ? late : MaxStallHold);
