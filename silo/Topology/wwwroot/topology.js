@@ -200,20 +200,24 @@ async function flushRound() {
 }
 
 /**
- * Reads every id, READS_IN_FLIGHT at a time, handing each answer to <apply>. A read the mesh refused
- * for good (4xx: gone, or not for this key) is dropped; any other failure goes to <retry>.
+ * Reads every id, READS_IN_FLIGHT at a time, then hands the answers to <apply> in the order of the
+ * ids (the order the events came in: a parent's handoff before its child's spawn is drawn). A read
+ * the mesh refused for good (4xx: gone, or not for this key) is dropped; any other failure goes to
+ * <retry>.
  */
 async function readEach(ids, read, apply, retry) {
+  const answers = new Array(ids.length);
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
-      const id = ids[next++];
-      try { apply(await read(id)); } catch (error) {
-        if (!(error.status >= 400 && error.status < 500 && error.status !== 429)) retry(id);
+      const i = next++;
+      try { answers[i] = await read(ids[i]); } catch (error) {
+        if (!(error.status >= 400 && error.status < 500 && error.status !== 429)) retry(ids[i]);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, ids.length) }, worker));
+  for (const answer of answers) if (answer) apply(answer);
 }
 
 // ---------- loading ----------
@@ -461,6 +465,16 @@ function upsertSession(s) {
   let root = s.parent_session && state.rowOf.get(s.parent_session) || (s.parent_session && state.sessions.has(s.parent_session) ? rootOf(s) : s.id);
   state.rowOf.set(s.id, root);
   if (root === s.id && isNew) state.rows.unshift(s.id);
+  // A child read before its parent (its read failed, or came first) got a row of its own: now that
+  // the parent lists it, its chain joins the parent's row.
+  for (const child of s.child_sessions || []) {
+    const at = child === root ? -1 : state.rows.indexOf(child);
+    if (at < 0) continue;
+    state.rows.splice(at, 1);
+    const own = $('lineages').querySelector(`.lineage[data-root="${CSS.escape(child)}"]`);
+    if (own) { forgetNodes(own); own.remove(); }
+  }
+  for (const x of chainOf(root)) state.rowOf.set(x.id, root);
   const f = filters();
   const visible = chainOf(root).some((x) => matches(x, f));
   const existing = $('lineages').querySelector(`.lineage[data-root="${CSS.escape(root)}"]`);

@@ -184,6 +184,35 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
     }
 
     [Fact]
+    public async Task A_child_read_before_its_parent_joins_the_parents_row_once_the_parent_is_read()
+    {
+        await using var browser = await fixture.OpenAsync();
+        var page = browser.Page;
+        await browser.SignInAsync(await Silo.CreateKeyAsync());
+
+        // Every read of the root fails until let through; its child's reads succeed, so the page
+        // meets the child first, with a parent it does not know.
+        var issue = Random.Shared.Next(10_000, 99_999);
+        var rootId = Guid.NewGuid();
+        var rootRead = new Regex($"/api/session-mesh/sessions/{rootId}$");
+        await page.RouteAsync(rootRead, route => route.AbortAsync("failed"));
+        using (var spawn = await Silo.Admin.PostAsync("/api/session-mesh/sessions", HttpSilo.Json($$$"""{"session_id": "{{{rootId}}}", "agent_name": "CodeGenAgent", "purpose": "#{{{issue}}}", "context": {"issue_number": {{{issue}}}}}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, spawn.StatusCode);
+        }
+
+        var child = await HandoffAsync(rootId.ToString(), "ReviewAgent", "Review", issue);
+        await Expect(page.Locator($".node[data-session=\"{child}\"]")).ToHaveCountAsync(1, Count);
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("catching up", new() { Timeout = 30_000 });
+
+        await page.UnrouteAsync(rootRead);
+        var row = page.Locator($".lineage[data-root=\"{rootId}\"]");
+        await Expect(row.Locator(".node")).ToHaveCountAsync(2, Count);
+        await Expect(page.Locator($".lineage[data-root=\"{child}\"]")).ToHaveCountAsync(0, Count);
+        await Expect(page.Locator($".node[data-session=\"{child}\"]")).ToHaveCountAsync(1, Count);
+    }
+
+    [Fact]
     public async Task Rows_pushed_off_the_first_page_by_new_lineages_let_go_of_their_nodes()
     {
         await using var browser = await fixture.OpenAsync();
