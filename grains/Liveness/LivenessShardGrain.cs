@@ -181,7 +181,7 @@ public sealed partial class LivenessShardGrain(
         var late = clock.GetElapsedTime(_lastTick) - TickPeriod;
         try
         {
-            await ExpireDueAsync(now, late, cancellationToken);
+            await ExpireOrHoldAsync(now, late, cancellationToken);
         }
         finally
         {
@@ -189,7 +189,8 @@ public sealed partial class LivenessShardGrain(
         }
     }
 
-    private async Task ExpireDueAsync(DateTimeOffset now, TimeSpan late, CancellationToken cancellationToken)
+    /// <summary>Expires the leases due at <paramref name="now"/>, unless expiry is held after a stall of this shard.</summary>
+    private async Task ExpireOrHoldAsync(DateTimeOffset now, TimeSpan late, CancellationToken cancellationToken)
     {
         if (late > StallAllowance)
         {

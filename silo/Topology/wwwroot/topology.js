@@ -467,16 +467,17 @@ function upsertSession(s) {
   if (root === s.id && isNew) state.rows.unshift(s.id);
   // A child read before its parent (its read failed, or came first) got a row of its own: now that
   // the parent lists it, its chain joins the parent's row.
+  // (Only a child that is a row's root is looked for among the rows: no scan per handoff.)
   for (const child of s.child_sessions || []) {
-    const at = child === root ? -1 : state.rows.indexOf(child);
-    if (at < 0) continue;
-    state.rows.splice(at, 1);
+    if (child === root || state.rowOf.get(child) !== child) continue;
+    state.rows.splice(state.rows.indexOf(child), 1);
     const own = $('lineages').querySelector(`.lineage[data-root="${CSS.escape(child)}"]`);
     if (own) { forgetNodes(own); own.remove(); }
   }
-  for (const x of chainOf(root)) state.rowOf.set(x.id, root);
+  const chain = chainOf(root);
+  for (const x of chain) state.rowOf.set(x.id, root);
   const f = filters();
-  const visible = chainOf(root).some((x) => matches(x, f));
+  const visible = chain.some((x) => matches(x, f));
   const existing = $('lineages').querySelector(`.lineage[data-root="${CSS.escape(root)}"]`);
   if (existing) {
     forgetNodes(existing);

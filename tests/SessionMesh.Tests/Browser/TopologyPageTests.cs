@@ -15,6 +15,7 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
     private static readonly LocatorAssertionsToHaveCountOptions Count = new() { Timeout = 30_000 };
     private static readonly LocatorAssertionsToHaveAttributeOptions Attribute = new() { Timeout = 30_000 };
     private static readonly LocatorAssertionsToContainTextOptions Text = new() { Timeout = 30_000 };
+    private static readonly LocatorAssertionsToHaveTextOptions Badge = new() { Timeout = 30_000 };
 
     private HttpSilo Silo => fixture.Silo;
 
@@ -170,7 +171,7 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
             spawned.Add(await SpawnAsync("CodeGenAgent", issue));
         }
 
-        await Expect(page.Locator("#connection")).ToHaveTextAsync("catching up", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("catching up", Badge);
         Assert.True(Volatile.Read(ref refused) > 0);
 
         // Reads work again: every change announced while they failed is shown, and the page is live.
@@ -180,7 +181,7 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
             await Expect(page.Locator($".node[data-session=\"{id}\"]")).ToHaveCountAsync(1, Count);
         }
 
-        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Badge);
     }
 
     [Fact]
@@ -196,14 +197,10 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
         var rootId = Guid.NewGuid();
         var rootRead = new Regex($"/api/session-mesh/sessions/{rootId}$");
         await page.RouteAsync(rootRead, route => route.AbortAsync("failed"));
-        using (var spawn = await Silo.Admin.PostAsync("/api/session-mesh/sessions", HttpSilo.Json($$$"""{"session_id": "{{{rootId}}}", "agent_name": "CodeGenAgent", "purpose": "#{{{issue}}}", "context": {"issue_number": {{{issue}}}}}""")))
-        {
-            Assert.Equal(HttpStatusCode.Created, spawn.StatusCode);
-        }
-
+        await SpawnAsync("CodeGenAgent", issue, rootId);
         var child = await HandoffAsync(rootId.ToString(), "ReviewAgent", "Review", issue);
         await Expect(page.Locator($".node[data-session=\"{child}\"]")).ToHaveCountAsync(1, Count);
-        await Expect(page.Locator("#connection")).ToHaveTextAsync("catching up", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("catching up", Badge);
 
         await page.UnrouteAsync(rootRead);
         var row = page.Locator($".lineage[data-root=\"{rootId}\"]");
@@ -224,7 +221,7 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
         var spawned = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(Enumerable.Range(0, 130), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (_, _) => spawned.Add(await SpawnAsync("CodeGenAgent", issue)));
         await page.WaitForFunctionAsync("ids => ids.every((id) => window.__topology.sessions.has(id))", spawned.ToArray(), new() { Timeout = 60_000 });
-        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", new() { Timeout = 30_000 });
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("live", Badge);
 
         var held = await page.EvaluateAsync<JsonElement>("""
             () => {
@@ -254,9 +251,10 @@ public sealed partial class TopologyPageTests(BrowserFixture fixture)
         return (agent, (await HttpSilo.ReadAsync(spawn)).GetProperty("id").GetString()!);
     }
 
-    private async Task<string> SpawnAsync(string agentName, int issue)
+    private async Task<string> SpawnAsync(string agentName, int issue, Guid? sessionId = null)
     {
-        using var spawn = await Silo.Admin.PostAsync("/api/session-mesh/sessions", HttpSilo.Json($$$"""{"agent_name": "{{{agentName}}}", "purpose": "Code generation for #{{{issue}}}", "context": {"issue_number": {{{issue}}}, "current_phase": "CodeGeneration"}}"""));
+        var id = sessionId is { } chosen ? $"\"session_id\": \"{chosen}\", " : string.Empty;
+        using var spawn = await Silo.Admin.PostAsync("/api/session-mesh/sessions", HttpSilo.Json($$$"""{{{{id}}}"agent_name": "{{{agentName}}}", "purpose": "Code generation for #{{{issue}}}", "context": {"issue_number": {{{issue}}}, "current_phase": "CodeGeneration"}}"""));
         Assert.Equal(HttpStatusCode.Created, spawn.StatusCode);
         return (await HttpSilo.ReadAsync(spawn)).GetProperty("id").GetString()!;
     }

@@ -39,8 +39,8 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
     [Fact]
     public async Task A_heartbeat_makes_a_session_alive_then_stale_then_expired_without_any_call()
     {
-        // A TTL whose stale window (half the TTL to the TTL, 3 s here) leaves room for slow reads on a loaded machine.
-        var ttl = TimeSpan.FromSeconds(6);
+        // A TTL whose stale window (half the TTL to the TTL, 5 s here) leaves room for slow reads on a loaded machine.
+        var ttl = TimeSpan.FromSeconds(10);
         var before = await Mesh.Agents.GetStatsAsync();
         var id = await Mesh.Sessions.SpawnAgentSessionAsync("Beating", "p", new SessionContext());
         var lease = await Mesh.Agents.HeartbeatSessionAsync(id, ttl: ttl);
@@ -48,8 +48,10 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         Assert.Equal(lease.LastHeartbeat + ttl, lease.ExpiresAt);
         Assert.Contains(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
 
-        // Past half the TTL with no heartbeat: overdue, not yet expired.
-        await Task.Delay(ttl * 0.55);
+        // Past half the TTL with no heartbeat: overdue, not yet expired. Looked at as soon as the lease
+        // stops being alive (polled), so a slow read still falls inside the stale window.
+        var key = LeaseKey.ForSession(id);
+        await AgentRegistryTests.WaitForAsync(() => LivenessShards.For(Mesh.Client, key).GetAsync(key), l => l?.Health != LeaseHealth.Alive, ExpiryPatience);
         Assert.Contains(await AllAsync(DiscoveryFilter.Stale), s => s.Session.Id == id);
         Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
 

@@ -41,13 +41,15 @@ public sealed partial class MetricsTests
             using var beat = await admin.PostAsync(new Uri($"/api/session-mesh/sessions/{id}/heartbeat", UriKind.Relative), HttpSilo.Json("""{"ttl": 60}"""));
             Assert.Equal(HttpStatusCode.OK, beat.StatusCode);
 
-            // The gauge is fed from the stored counters on its own refresh: wait for it (bounded).
+            // The gauge is fed from the stored counters on its own refresh, and a request's duration is
+            // recorded after its response went out (the client may read it first): wait for all of
+            // what is asserted below (bounded).
             string text = string.Empty;
             var until = DateTime.UtcNow.AddSeconds(60);
             while (DateTime.UtcNow < until)
             {
                 text = await admin.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-                if (Value(text, "sessionmesh_sessions", "status=\"active\"") >= 1)
+                if (Value(text, "sessionmesh_sessions", "status=\"active\"") >= 1 && text.Contains("http_server_request_duration_seconds", StringComparison.Ordinal))
                 {
                     break;
                 }

@@ -78,9 +78,10 @@ public sealed class HandoffRecoveryTests
         await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
         await using var restarted = await MeshCluster.StartAsync(directory);
 
-        // The durable reminder reactivates the parent, which rolls the recorded handoff forward.
+        // The durable reminder reactivates the parent, which rolls the recorded handoff forward: the
+        // child's row appears first, the parent's row leaves the active listing a moment later.
         var active = await AgentRegistryTests.WaitForAsync(
-            () => restarted.Sessions.ListActiveSessionsAsync(limit: 10), page => page.Sessions.Any(s => s.Id == childId), seconds: 150);
+            () => restarted.Sessions.ListActiveSessionsAsync(limit: 10), page => page.Sessions.Any(s => s.Id == childId) && page.Sessions.All(s => s.Id != parentId), seconds: 150);
         Assert.Equal([childId], active.Sessions.Select(s => s.Id));
         var parent = await restarted.Sessions.GetSessionAsync(parentId);
         Assert.Equal(SessionStatus.HandedOff, parent.Status);
