@@ -3,6 +3,12 @@ namespace SessionMesh.Grains;
 /// <summary>Names of the grain storage providers the grains use; the host registers them.</summary>
 public static class MeshStorage
 {
-    /// <summary>Durable state of sessions, agents, registries and keys.</summary>
+    /// <summary>Durable state of agents, registries and keys (sessions before migration 014).</summary>
     public const string Name = "mesh";
+
+    /// <summary>
+    /// Durable state of sessions, kept in each session's catalog row so that a state change, the
+    /// row listings read and the counters commit in one statement.
+    /// </summary>
+    public const string Sessions = "sessions";
 }

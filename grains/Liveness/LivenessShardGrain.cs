@@ -39,6 +39,9 @@ public sealed partial class LivenessShardGrain(
     /// <summary>The longest expiry waits after a stall of the shard.</summary>
     public static readonly TimeSpan MaxStallHold = TimeSpan.FromSeconds(5);
 
+    /// <summary>The longest expiry stays held while stalls follow one another without a break.</summary>
+    public static readonly TimeSpan MaxHeldInARow = TimeSpan.FromSeconds(10);
+
     private readonly Dictionary<LeaseKey, Lease> _leases = [];
     private readonly SortedSet<string>[] _idsByKind = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
 
@@ -48,6 +51,8 @@ public sealed partial class LivenessShardGrain(
 
     private long _lastTick;
     private DateTimeOffset _holdExpiryUntil;
+    private DateTimeOffset _holdsBegan;
+    private bool _holding;
 
     private int Shard => (int)this.GetPrimaryKeyLong();
 
@@ -194,11 +199,19 @@ public sealed partial class LivenessShardGrain(
     {
         if (late > StallAllowance)
         {
+            if (!_holding)
+            {
+                _holdsBegan = now;
+            }
+
             _holdExpiryUntil = now + (late < MaxStallHold ? late : MaxStallHold);
             LogStalled(logger, Shard, late);
         }
 
-        if (now < _holdExpiryUntil)
+        // Holds in a row (a machine overloaded for minutes, late on every tick) end after
+        // MaxHeldInARow: expiry is delayed, never suspended.
+        _holding = now < _holdExpiryUntil && now - _holdsBegan < MaxHeldInARow;
+        if (_holding)
         {
             return;
         }

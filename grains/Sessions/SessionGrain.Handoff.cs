@@ -10,15 +10,15 @@ namespace SessionMesh.Grains.Sessions;
 /// <summary>
 /// Handoff as a durable process: (1) the intent (child id and spawn) is written to the parent,
 /// (2) the child is made (idempotent for the same parent), (3) the parent records the handoff and
-/// drops the intent in one write. A caller that gets an error finds nothing changed when the
-/// rollback could be written; otherwise recovery (the next call to this session, <see cref="ResumeAsync"/>,
-/// or the "resume" reminder) rolls the recorded handoff forward, and a retry returns its child.
+/// drops the intent in one write — three writes in all, each one statement. A caller that gets an
+/// error finds nothing changed when the rollback could be written; otherwise recovery (the next
+/// call to this session, <see cref="ResumeAsync"/>, or the recovery sweep, <see cref="SessionRecoveryGrain"/>)
+/// rolls the recorded handoff forward, and a retry returns its child.
 /// </summary>
 public sealed partial class SessionGrain
 {
-    private const string ResumeReminder = "resume";
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-
+    // Builds before the recovery sweep registered a "resume" reminder per handoff; one left behind
+    // still reactivates its session, which resumes and then removes it.
     private IGrainReminder? _reminder;
     private IGrainTimer? _resumeTimer;
 
@@ -85,18 +85,10 @@ public sealed partial class SessionGrain
             At = clock.GetUtcNow(),
         };
 
-        // (1) The reminder, then the intent: from here on the handoff finishes even if this silo dies.
-        await EnsureReminderAsync(ReminderPeriod);
+        // (1) The intent: from here on the handoff finishes even if this silo dies (the row's
+        // ResumeTicks, written with it, is what the recovery sweep finds).
         state.State.PendingHandoff = intent;
-        try
-        {
-            await state.WriteOrRevertAsync(() => state.State.PendingHandoff = null);
-        }
-        catch
-        {
-            await ClearReminderAsync();
-            throw;
-        }
+        await state.WriteOrRevertAsync(() => state.State.PendingHandoff = null);
 
         var child = GrainFactory.GetGrain<ISessionProtocol>(intent.ChildId);
         SessionSnapshot made;
@@ -141,7 +133,7 @@ public sealed partial class SessionGrain
             finished++;
         }
 
-        if (await ReconcileCatalogAsync() && hadWork && state.State.PendingHandoff is null)
+        if (hadWork && state.State.PendingHandoff is null)
         {
             await ClearReminderAsync();
         }
@@ -209,7 +201,6 @@ public sealed partial class SessionGrain
         };
         state.State.PendingHandoff = null;
         await CommitAsync(handedOff, () => state.State.PendingHandoff = intent);
-        await ClearReminderAsync();
         await AfterEndAsync(handedOff, TopologyEventKind.SessionHandedOff, $"to {intent.ChildSpawn.AgentName} as {intent.ChildId}");
     }
 
@@ -228,7 +219,6 @@ public sealed partial class SessionGrain
 
             state.State.PendingHandoff = null;
             await state.WriteOrRevertAsync(() => state.State.PendingHandoff = intent);
-            await ClearReminderAsync();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -263,22 +253,6 @@ public sealed partial class SessionGrain
                 await ResumeAsync();
             },
             new GrainTimerCreationOptions { DueTime = TimeSpan.Zero, Period = Timeout.InfiniteTimeSpan, KeepAlive = true });
-    }
-
-    private async Task EnsureReminderAsync(TimeSpan due) =>
-        _reminder = await this.RegisterOrUpdateReminder(ResumeReminder, due, ReminderPeriod);
-
-    private async Task EnsureReminderQuietlyAsync(TimeSpan due)
-    {
-        try
-        {
-            await EnsureReminderAsync(due);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The timer still retries while this activation lives.
-            LogReminderFailed(logger, ex, Id);
-        }
     }
 
     private async Task ClearReminderAsync()

@@ -13,48 +13,29 @@ using SessionMesh.Topology;
 namespace SessionMesh.Grains.Sessions;
 
 /// <summary>
-/// One session: the single place its lifecycle rules are enforced. State is written before the
-/// catalog row, and a state write that fails leaves memory as it was, so a failed call changes nothing.
+/// One session: the single place its lifecycle rules are enforced. Its state is stored in its catalog
+/// row (<see cref="MeshStorage.Sessions"/>), so one write moves the state, the listings and the
+/// counters together; a write that fails leaves memory as it was, so a failed call changes nothing.
 /// The handoff as a durable process is in SessionGrain.Handoff.cs.
 /// </summary>
 [GrainType("session")]
 public sealed partial class SessionGrain(
-    [PersistentState("session", MeshStorage.Name)] IPersistentState<SessionState> state,
-    ISessionCatalog catalog,
+    [PersistentState("session", MeshStorage.Sessions)] IPersistentState<SessionState> state,
     IMeshCounters counters,
     Serializer serializer,
     [FromKeyedServices(MeshClock.Key)] TimeProvider clock,
     ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionProtocol, IRemindable
 {
-    private static readonly TimeSpan CatalogRetryPeriod = TimeSpan.FromSeconds(5);
-    private IGrainTimer? _catalogRetry;
-
     private Guid Id => this.GetPrimaryKey();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // The catalog row is written after the state; a crash between the two leaves it behind.
-        // Reconcile here so every activation starts from a catalog that agrees with the state.
-        if (state.State.Session is { } session)
-        {
-            try
-            {
-                if (await catalog.GetRecordedStatusAsync(Id, cancellationToken) != session.Status)
-                {
-                    await catalog.RecordAsync(session, cancellationToken);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogCatalogBehind(logger, ex, Id);
-                ScheduleCatalogRetry();
-            }
-        }
-
         if (state.State.PendingHandoff is not null)
         {
             ResumeSoon();
         }
+
+        return Task.CompletedTask;
     }
 
     public async Task<SessionSnapshot> StartAsync(SessionSpawn spawn, CancellationToken cancellationToken = default)
@@ -108,9 +89,9 @@ public sealed partial class SessionGrain(
             return;
         }
 
+        // One delete takes the state and the catalog row (and so the counters) back together.
         await state.ClearStateAsync(CancellationToken.None);
         state.State = new SessionState();
-        await catalog.ForgetAsync(Id, CancellationToken.None);
         NotifyEnded(session);
         DeactivateOnIdle();
     }
@@ -284,71 +265,7 @@ public sealed partial class SessionGrain(
             throw;
         }
 
-        await PublishAsync(next);
         return next;
-    }
-
-    private async Task PublishAsync(SessionSnapshot session)
-    {
-        try
-        {
-            await catalog.RecordAsync(session, CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            // The state is the truth and is already durable; the catalog catches up on retry.
-            LogCatalogBehind(logger, ex, Id);
-            ScheduleCatalogRetry();
-        }
-    }
-
-    /// <summary>
-    /// A catalog row that fell behind is retried by the "resume" reminder (durable: it survives the
-    /// silo), and sooner by a timer while this activation lives.
-    /// </summary>
-    private void ScheduleCatalogRetry()
-    {
-        _catalogRetry ??= this.RegisterGrainTimer(
-            RetryCatalogAsync,
-            new GrainTimerCreationOptions { DueTime = CatalogRetryPeriod, Period = CatalogRetryPeriod, KeepAlive = true });
-        _ = EnsureReminderQuietlyAsync(CatalogRetryPeriod);
-    }
-
-    private async Task RetryCatalogAsync(CancellationToken cancellationToken)
-    {
-        if (await ReconcileCatalogAsync())
-        {
-            _catalogRetry?.Dispose();
-            _catalogRetry = null;
-            if (state.State.PendingHandoff is null)
-            {
-                await ClearReminderAsync();
-            }
-        }
-    }
-
-    /// <summary>Writes the catalog row if it differs from the state; true once they agree.</summary>
-    private async Task<bool> ReconcileCatalogAsync()
-    {
-        if (state.State.Session is not { } session)
-        {
-            return true;
-        }
-
-        try
-        {
-            if (await catalog.GetRecordedStatusAsync(Id, CancellationToken.None) != session.Status)
-            {
-                await catalog.RecordAsync(session, CancellationToken.None);
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogCatalogBehind(logger, ex, Id);
-            return false;
-        }
     }
 
     private static void ValidateSpawn(SessionSpawn spawn)
@@ -370,7 +287,4 @@ public sealed partial class SessionGrain(
 
     private static bool IsSameSpawn(SessionSnapshot session, SessionSpawn spawn) =>
         session.AgentName == spawn.AgentName && session.Purpose == spawn.Purpose && session.AgentId == spawn.AgentId;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the catalog is behind the state; retrying.")]
-    private static partial void LogCatalogBehind(ILogger logger, Exception exception, Guid sessionId);
 }

@@ -35,6 +35,7 @@ public static class MeshSiloExtensions
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
         silo.Services.TryAddKeyedSingleton(MeshClock.Key, TimeProvider.System);
         silo.Services.AddHostedService<LivenessKeeper>();
+        silo.Services.AddHostedService<SessionMesh.Grains.Sessions.SessionRecoveryKeeper>();
         return silo;
     }
 

@@ -84,6 +84,12 @@ public static partial class MeshStorageExtensions
             silo.Services.TranslateStorageFaults(name, dataSource);
         }
 
+        // One committer per silo; SQLite has a single writer anyway, a server overlaps a few transactions.
+        silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : 4));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(MeshStorage.Sessions, (sp, _) => new FaultTranslatingGrainStorage(
+            new SessionStateStorage(dataSource, sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<Serializer>(), sp.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name)),
+            dataSource));
+
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = invariant;

@@ -5,27 +5,9 @@ using SessionMesh.Sessions;
 
 namespace SessionMesh.Silo.Storage;
 
-/// <summary>The session catalog in SQL (migration 004): the same statements on SQLite and PostgreSQL.</summary>
+/// <summary>Reads of the session catalog (migrations 004 and 014; its rows are written by <see cref="SessionStateStorage"/>): the same statements on SQLite and PostgreSQL.</summary>
 public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
 {
-    public async Task RecordAsync(SessionSnapshot session, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        var (connection, command) = await dataSource.CommandAsync("""
-            INSERT INTO SessionCatalog (SessionId, Status, CreatedTicks, AgentName, AgentId, ParentSessionId)
-            VALUES (@id, @status, @created, @agent, @agentId, @parent)
-            ON CONFLICT (SessionId) DO UPDATE SET Status = excluded.Status
-            WHERE SessionCatalog.Status <> excluded.Status;
-            """, cancellationToken,
-            ("id", Key(session.Id)), ("status", (int)session.Status), ("created", session.CreatedAt.UtcTicks),
-            ("agent", session.AgentName), ("agentId", session.AgentId), ("parent", session.ParentSession is { } parent ? Key(parent) : null));
-        await using (connection)
-        await using (command)
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
-
     public async Task<SessionStatus?> GetRecordedStatusAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var (connection, command) = await dataSource.CommandAsync("SELECT Status FROM SessionCatalog WHERE SessionId = @id;", cancellationToken, ("id", Key(sessionId)));
@@ -35,16 +17,6 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
             return await command.ExecuteScalarAsync(cancellationToken) is { } status and not DBNull
                 ? (SessionStatus)Convert.ToInt32(status, CultureInfo.InvariantCulture)
                 : null;
-        }
-    }
-
-    public async Task ForgetAsync(Guid sessionId, CancellationToken cancellationToken)
-    {
-        var (connection, command) = await dataSource.CommandAsync("DELETE FROM SessionCatalog WHERE SessionId = @id;", cancellationToken, ("id", Key(sessionId)));
-        await using (connection)
-        await using (command)
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
@@ -75,6 +47,32 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
             ORDER BY CreatedTicks DESC, SessionId DESC
             LIMIT @limit;
             """, cancellationToken, [.. parameters]);
+        await using (connection)
+        await using (command)
+        {
+            var entries = new List<SessionCatalogEntry>(limit);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                entries.Add(new SessionCatalogEntry(Guid.ParseExact(reader.GetString(0), "N"), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero)));
+            }
+
+            return entries;
+        }
+    }
+
+    public async Task<IReadOnlyList<SessionCatalogEntry>> ListResumeDueAsync(DateTimeOffset recordedBefore, SessionCatalogEntry? after, int limit, CancellationToken cancellationToken)
+    {
+        // Served by the partial index on (ResumeTicks, SessionId): only rows holding a handoff are in it.
+        var (connection, command) = await dataSource.CommandAsync($"""
+            SELECT SessionId, ResumeTicks FROM SessionCatalog
+            WHERE ResumeTicks IS NOT NULL AND ResumeTicks < @before
+            {(after is null ? "" : "AND (ResumeTicks, SessionId) > (@afterTicks, @afterId)")}
+            ORDER BY ResumeTicks, SessionId
+            LIMIT @limit;
+            """, cancellationToken, after is { } position
+                ? [("before", recordedBefore.UtcTicks), ("afterTicks", position.CreatedAt.UtcTicks), ("afterId", Key(position.SessionId)), ("limit", limit)]
+                : [("before", recordedBefore.UtcTicks), ("limit", limit)]);
         await using (connection)
         await using (command)
         {

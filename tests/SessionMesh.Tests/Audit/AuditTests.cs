@@ -98,9 +98,11 @@ public sealed class AuditTests
         await mesh.ExecuteSqlAsync("""
             CREATE TRIGGER test_refuse_updates BEFORE UPDATE ON OrleansStorage
             BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
+            CREATE TRIGGER test_refuse_session_updates BEFORE UPDATE ON SessionCatalog
+            BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
             """);
         await Assert.ThrowsAnyAsync<Exception>(() => mesh.Sessions.HandoffAsync(parent, "ReviewAgent", Context(Phase.Review)));
-        await mesh.ExecuteSqlAsync("DROP TRIGGER test_refuse_updates;");
+        await mesh.ExecuteSqlAsync("DROP TRIGGER test_refuse_updates; DROP TRIGGER test_refuse_session_updates;");
 
         var repair = await mesh.Client.GetGrain<IMeshAuditGrain>(0).RepairAsync();
 

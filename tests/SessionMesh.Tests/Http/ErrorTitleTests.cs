@@ -15,7 +15,7 @@ public sealed class ErrorTitleTests
     {
         await using var silo = await HttpSilo.StartAsync();
         await MeshCluster.ExecuteSqlAsync(silo.DataDirectory, """
-            CREATE TRIGGER test_refuse_new_state BEFORE INSERT ON OrleansStorage
+            CREATE TRIGGER test_refuse_new_state BEFORE INSERT ON SessionCatalog
             BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END;
             """);
 
@@ -38,8 +38,8 @@ public sealed class ErrorTitleTests
     {
         await using var silo = await HttpSilo.StartAsync();
 
-        // The grain-state table is gone: a new activation's ReadStateAsync fails inside the storage provider.
-        await MeshCluster.ExecuteSqlAsync(silo.DataDirectory, "ALTER TABLE OrleansStorage RENAME TO OrleansStorageAway;");
+        // The grain-state tables are gone: a new activation's ReadStateAsync fails inside the storage provider.
+        await MeshCluster.ExecuteSqlAsync(silo.DataDirectory, "ALTER TABLE OrleansStorage RENAME TO OrleansStorageAway; ALTER TABLE SessionCatalog RENAME TO SessionCatalogAway;");
         using (var failed = await silo.Admin.GetAsync($"/api/session-mesh/sessions/{Guid.NewGuid()}"))
         {
             var problem = await HttpSilo.AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable);
@@ -53,7 +53,7 @@ public sealed class ErrorTitleTests
         }
 
         // Once the table is back, the same kind of call answers as usual.
-        await MeshCluster.ExecuteSqlAsync(silo.DataDirectory, "ALTER TABLE OrleansStorageAway RENAME TO OrleansStorage;");
+        await MeshCluster.ExecuteSqlAsync(silo.DataDirectory, "ALTER TABLE OrleansStorageAway RENAME TO OrleansStorage; ALTER TABLE SessionCatalogAway RENAME TO SessionCatalog;");
         using var missing = await silo.Admin.GetAsync($"/api/session-mesh/sessions/{Guid.NewGuid()}");
         await HttpSilo.AssertProblemAsync(missing, HttpStatusCode.NotFound);
     }

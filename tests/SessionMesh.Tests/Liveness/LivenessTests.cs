@@ -215,7 +215,7 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         command.CommandText = """
             SELECT (SELECT group_concat(GrainTypeString || GrainIdExtensionString || ':' || Version, ',') FROM OrleansStorage)
                 || '|' || (SELECT group_concat(Kind || Id || ':' || Epoch || ':' || TtlMs, ',') FROM Leases)
-                || '|' || (SELECT group_concat(SessionId || Status, ',') FROM SessionCatalog);
+                || '|' || (SELECT group_concat(SessionId || Status || ':' || Version, ',') FROM SessionCatalog);
             """;
         return (string)(await command.ExecuteScalarAsync())!;
     }

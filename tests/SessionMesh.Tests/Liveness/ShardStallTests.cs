@@ -45,4 +45,37 @@ public sealed class ShardStallTests : IAsyncLifetime
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (ended.Status, ended.Error));
         Assert.Null(await LivenessShards.For(Mesh.Client, key).GetAsync(key));
     }
+
+    /// <summary>
+    /// A shard late on every tick (a machine overloaded for minutes) holds expiry after each stall,
+    /// but not for longer than <see cref="LivenessShardGrain.MaxHeldInARow"/> in a row: a silent owner
+    /// is still found. (Before the bound, each stall renewed the hold and nothing expired.)
+    /// </summary>
+    [Fact]
+    public async Task Stalls_on_every_tick_delay_expiry_but_do_not_suspend_it()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Overloaded", "p", new SessionContext());
+        await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
+
+        using var stop = new CancellationTokenSource();
+        var stalls = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                _clock.Stall(TimeSpan.FromSeconds(2));
+                await Task.Delay(LivenessShardGrain.TickPeriod);
+            }
+        });
+
+        try
+        {
+            var ended = await AgentRegistryTests.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, 60);
+            Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (ended.Status, ended.Error));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await stalls;
+        }
+    }
 }

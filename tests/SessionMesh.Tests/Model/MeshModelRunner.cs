@@ -64,6 +64,8 @@ public sealed class MeshModelRunner(MeshCluster mesh, SteppingClock clock, int s
                 await mesh.ExecuteSqlAsync("""
                     CREATE TRIGGER model_refuse_updates BEFORE UPDATE ON OrleansStorage
                     BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
+                    CREATE TRIGGER model_refuse_session_updates BEFORE UPDATE ON SessionCatalog
+                    BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
                     """);
                 try
                 {
@@ -71,7 +73,7 @@ public sealed class MeshModelRunner(MeshCluster mesh, SteppingClock clock, int s
                 }
                 finally
                 {
-                    await mesh.ExecuteSqlAsync("DROP TRIGGER model_refuse_updates;");
+                    await mesh.ExecuteSqlAsync("DROP TRIGGER model_refuse_updates; DROP TRIGGER model_refuse_session_updates;");
                 }
 
                 await AdoptAsync();

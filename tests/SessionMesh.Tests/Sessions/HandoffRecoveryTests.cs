@@ -18,8 +18,8 @@ public sealed class HandoffRecoveryTests
     private static Task RefuseParentUpdatesAfterTheFirstAsync(MeshCluster mesh, Guid parentId) => mesh.ExecuteSqlAsync($"""
         CREATE TABLE test_parent_updates (n INTEGER NOT NULL);
         INSERT INTO test_parent_updates VALUES (0);
-        CREATE TRIGGER test_cut_handoff BEFORE UPDATE ON OrleansStorage
-        WHEN OLD.GrainIdN0 = {BitConverter.ToInt64(parentId.ToByteArray(), 0)} AND OLD.GrainIdN1 = {BitConverter.ToInt64(parentId.ToByteArray(), 8)}
+        CREATE TRIGGER test_cut_handoff BEFORE UPDATE ON SessionCatalog
+        WHEN OLD.SessionId = '{parentId:N}'
         BEGIN
             UPDATE test_parent_updates SET n = n + 1;
             SELECT RAISE(ABORT, 'I/O error (injected)') WHERE (SELECT n FROM test_parent_updates) >= 2;
@@ -87,6 +87,50 @@ public sealed class HandoffRecoveryTests
         Assert.Equal(SessionStatus.HandedOff, parent.Status);
         Assert.Equal([childId], parent.ChildSessions);
         Assert.Equal(9UL, (await restarted.Sessions.GetSessionAsync(childId)).Context.IssueNumber);
+    }
+
+    /// <summary>
+    /// After the restart nothing reads the parent (the test watches its row with SQL, since a listing
+    /// would activate it and its activation resumes the handoff): only the recovery sweep, which every
+    /// silo asks for, can finish it. The mesh clock is moved past the sweep's grace period.
+    /// </summary>
+    [Fact]
+    public async Task A_cut_handoff_is_finished_by_the_recovery_sweep_when_nothing_touches_its_session()
+    {
+        var directory = MeshCluster.NewDataDirectory();
+        Guid parentId;
+        var childId = Guid.NewGuid();
+        await using (var mesh = await MeshCluster.StartAsync(directory))
+        {
+            parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+            await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Client.GetGrain<ISessionGrain>(parentId).HandoffAsync(
+                new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId }));
+        }
+
+        await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
+        var clock = new SteppingClock();
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using var restarted = await MeshCluster.StartAsync(directory, clock: clock);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        while (await RowAsync(directory, parentId) != $"{(int)SessionStatus.HandedOff}|")
+        {
+            await Task.Delay(250, timeout.Token);
+        }
+
+        Assert.Equal($"{(int)SessionStatus.Active}|", await RowAsync(directory, childId));
+        Assert.Equal([childId], (await restarted.Sessions.GetSessionAsync(parentId)).ChildSessions);
+    }
+
+    /// <summary>A session's catalog status and whether it still holds a recorded handoff, read with SQL.</summary>
+    private static async Task<string> RowAsync(string directory, Guid sessionId)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, SessionMesh.Silo.Hosting.MeshStorageExtensions.DatabaseFileName)};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT Status || '|' || COALESCE(ResumeTicks, '') FROM SessionCatalog WHERE SessionId = '{sessionId:N}';";
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? "none";
     }
 
     [Fact]

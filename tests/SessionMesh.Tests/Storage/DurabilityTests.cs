@@ -1,4 +1,10 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using SessionMesh.Errors;
+using SessionMesh.Grains;
+using SessionMesh.Grains.Sessions;
+using SessionMesh.Silo.Storage;
 using SessionMesh.Sessions;
 using SessionMesh.Tests.Infrastructure;
 
@@ -53,23 +59,84 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task A_catalog_row_lost_between_the_two_writes_is_restored_when_the_session_activates()
+    public async Task A_session_stored_before_migration_014_is_read_moved_into_its_catalog_row_and_counted_once()
     {
         var directory = MeshCluster.NewDataDirectory();
-        Guid id;
+        Guid ended, running;
         await using (var first = await MeshCluster.StartAsync(directory))
         {
-            id = await first.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "reconcile", Context(Phase.CodeGeneration));
-            await first.Sessions.CompleteSessionAsync(id);
+            ended = await first.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "old", Context(Phase.CodeGeneration));
+            await first.Sessions.CompleteSessionAsync(ended);
+            running = await first.Sessions.SpawnAgentSessionAsync("ReviewAgent", "old", Context(Phase.Review));
+
+            // Lay both out as a build before migration 014 left them: state in OrleansStorage, written by
+            // the ADO.NET provider, and a catalog row without state; the ended one's row is behind (a crash
+            // between that build's two writes).
+            var services = first.Cluster.Silos[0].SiloHost.Services;
+            var current = services.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Sessions);
+            var legacy = services.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name);
+            foreach (var id in new[] { ended, running })
+            {
+                var grainId = GrainId.Create(GrainType.Create("session"), GrainIdKeyExtensions.CreateGuidKey(id));
+                var stored = new GrainState<SessionState>();
+                await current.ReadStateAsync(SessionStateStorage.StateName, grainId, stored);
+                await legacy.WriteStateAsync(SessionStateStorage.StateName, grainId, new GrainState<SessionState>(stored.State));
+            }
+
+            await first.ExecuteSqlAsync($"""
+                UPDATE SessionCatalog SET Payload = NULL, Version = NULL;
+                UPDATE SessionCatalog SET Status = {(int)SessionStatus.Active} WHERE SessionId = '{ended:N}';
+                """);
         }
 
-        // Simulate a crash after the state write but before the catalog write.
-        await MeshCluster.ExecuteSqlAsync(directory, "DELETE FROM SessionCatalog;");
-
         await using var second = await MeshCluster.StartAsync(directory);
-        Assert.Equal(new SessionStats(0, 0, 0, 0, 0), await second.Sessions.GetStatsAsync());
-        Assert.Equal(SessionStatus.Completed, (await second.Sessions.GetSessionAsync(id)).Status);
-        Assert.Equal(new SessionStats(1, 0, 0, 1, 0), await second.Sessions.GetStatsAsync());
+        Assert.Equal(new SessionStats(2, 2, 0, 0, 0), await second.Sessions.GetStatsAsync());
+
+        // Read: the state comes from the old table and the catalog row catches up with it.
+        Assert.Equal(SessionStatus.Completed, (await second.Sessions.GetSessionAsync(ended)).Status);
+        await second.Sessions.CompleteSessionAsync(running);
+        Assert.Equal(new SessionStats(2, 0, 0, 2, 0), await second.Sessions.GetStatsAsync());
+        Assert.Equal("0|2:1,2:2", await QueryAsync(second, """
+            SELECT (SELECT COUNT(*) FROM OrleansStorage WHERE GrainTypeString = 'session' AND PayloadBinary IS NOT NULL) || '|' ||
+                   (SELECT group_concat(Status || ':' || Version, ',') FROM (SELECT Status, Version FROM SessionCatalog WHERE Payload IS NOT NULL ORDER BY Version))
+            """));
+    }
+
+    [Fact]
+    public async Task A_spawn_and_each_later_state_change_of_a_session_is_one_write_and_a_handoff_three()
+    {
+        // Every write of a session's state, in either table it may live in (other grains' rows, such
+        // as the stream rendezvous the silo writes at start, are not this session's).
+        await using var mesh = await MeshCluster.StartAsync();
+        await mesh.ExecuteSqlAsync("""
+            CREATE TABLE test_writes (n INTEGER NOT NULL);
+            INSERT INTO test_writes VALUES (0);
+            CREATE TRIGGER test_count_state_insert AFTER INSERT ON OrleansStorage WHEN NEW.GrainTypeString = 'session' BEGIN UPDATE test_writes SET n = n + 1; END;
+            CREATE TRIGGER test_count_state_update AFTER UPDATE ON OrleansStorage WHEN NEW.GrainTypeString = 'session' BEGIN UPDATE test_writes SET n = n + 1; END;
+            CREATE TRIGGER test_count_session_insert AFTER INSERT ON SessionCatalog BEGIN UPDATE test_writes SET n = n + 1; END;
+            CREATE TRIGGER test_count_session_update AFTER UPDATE ON SessionCatalog BEGIN UPDATE test_writes SET n = n + 1; END;
+            """);
+
+        var id = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "one write", Context(Phase.CodeGeneration));
+        Assert.Equal("1", await QueryAsync(mesh, "SELECT n FROM test_writes"));
+        await mesh.Sessions.CompleteSessionAsync(id);
+        Assert.Equal("2", await QueryAsync(mesh, "SELECT n FROM test_writes"));
+
+        // A handoff: the parent's intent, the child, the parent's HandedOff — and no reminder row.
+        var parent = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "handoff", Context(Phase.CodeGeneration));
+        await mesh.Sessions.HandoffAsync(parent, "ReviewAgent", Context(Phase.Review));
+        Assert.Equal("6", await QueryAsync(mesh, "SELECT n FROM test_writes"));
+        Assert.Equal("0", await QueryAsync(mesh, "SELECT COUNT(*) FROM OrleansRemindersTable"));
+        Assert.Equal(new SessionStats(3, 1, 1, 1, 0), await mesh.Sessions.GetStatsAsync());
+    }
+
+    private static async Task<string> QueryAsync(MeshCluster mesh, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={mesh.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
     }
 
     [Fact]
@@ -81,7 +148,7 @@ public sealed class DurabilityTests
 
         // Real storage failure: every new grain-state row is refused while this trigger exists.
         await mesh.ExecuteSqlAsync("""
-            CREATE TRIGGER test_refuse_new_state BEFORE INSERT ON OrleansStorage
+            CREATE TRIGGER test_refuse_new_state BEFORE INSERT ON SessionCatalog
             BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END;
             """);
         await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review)));
@@ -106,10 +173,9 @@ public sealed class DurabilityTests
         var before = await mesh.Sessions.GetStatsAsync();
 
         // The child's row is inserted fine; only the parent's own update is refused.
-        var key = parentId.ToByteArray();
         await mesh.ExecuteSqlAsync($"""
-            CREATE TRIGGER test_refuse_parent_update BEFORE UPDATE ON OrleansStorage
-            WHEN OLD.GrainIdN0 = {BitConverter.ToInt64(key, 0)} AND OLD.GrainIdN1 = {BitConverter.ToInt64(key, 8)}
+            CREATE TRIGGER test_refuse_parent_update BEFORE UPDATE ON SessionCatalog
+            WHEN OLD.SessionId = '{parentId:N}'
             BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
             """);
         await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review)));
