@@ -85,6 +85,11 @@ internal static class ClusterBench
         Console.WriteLine(spawn.Row);
         Console.WriteLine(handoff.Row);
         Console.WriteLine(upsert.Row);
+        Console.WriteLine($"\nspawn / upsert = {spawn.PerSecond / upsert.PerSecond:0.00}, handoff / upsert = {handoff.PerSecond / upsert.PerSecond:0.00}");
+
+        // Group commit, summed over the silos: how many transactions carried the session writes.
+        var committers = silos.Select(s => s.Services.GetRequiredService<SessionMesh.Silo.Storage.GroupCommitter>()).ToList();
+        Console.WriteLine($"session-state transactions committed: {committers.Sum(c => c.Commits):N0}, shared transactions rolled back: {committers.Sum(c => c.RolledBack):N0}");
 
         await clientHost.StopAsync();
         foreach (var silo in silos)

@@ -78,6 +78,16 @@ Console.WriteLine(noop.Row);
 Console.WriteLine(beat.Row);
 Console.WriteLine($"\nheartbeat / no-op = {beat.PerSecond / noop.PerSecond:P0}");
 
+// Persisted spawns at concurrency 64 (no lease, no heartbeat): one write each, shared transactions.
+var committer = siloHost.Services.GetRequiredService<SessionMesh.Silo.Storage.GroupCommitter>();
+var commitsBefore = committer.Commits;
+var spawnRun = await Load.RunAsync("spawn (persisted, SQLite)", 64, options.Duration, _ => sessions.SpawnAgentSessionAsync("BenchAgent", "spawn", new SessionContext()));
+Console.WriteLine();
+Console.WriteLine($"| operation (concurrency 64, {options.Duration.TotalSeconds:0} s) | ops/s | p50 ms | p99 ms |");
+Console.WriteLine("|---|---:|---:|---:|");
+Console.WriteLine(spawnRun.Row);
+Console.WriteLine($"session-state transactions for those spawns: {committer.Commits - commitsBefore:N0}, shared transactions rolled back: {committer.RolledBack:N0}");
+
 // Alive discovery with many tracked sessions.
 if (options.Sessions > 0)
 {

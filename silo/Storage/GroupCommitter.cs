@@ -24,6 +24,7 @@ public sealed class GroupCommitter : IAsyncDisposable
     private readonly Task[] _writers;
     private long _commits;
     private long _pending;
+    private long _rolledBack;
 
     /// <param name="dataSource">The database the writes go to.</param>
     /// <param name="writers">
@@ -39,16 +40,21 @@ public sealed class GroupCommitter : IAsyncDisposable
     /// <summary>Transactions committed so far (a write run alone counts as one).</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
+    /// <summary>Shared transactions rolled back because one of their writes failed (each write then ran alone).</summary>
+    public long RolledBack => Interlocked.Read(ref _rolledBack);
+
     /// <summary>Writes handed in and not yet answered.</summary>
     public long Pending => Interlocked.Read(ref _pending);
 
     /// <summary>
     /// Runs one statement in the next batch; the answer is its first column (null when it returned
-    /// no row), given once the batch is committed.
+    /// no row), given once the batch is committed. A batch runs its writes in <paramref name="order"/>
+    /// (ordinal), so concurrent transactions take their row locks in one order and cannot deadlock:
+    /// session writes pass the session id, whose first hex digit is the counter shard its row updates.
     /// </summary>
-    public Task<object?> ExecuteScalarAsync(string sql, params (string Name, object? Value)[] parameters)
+    public Task<object?> ExecuteScalarAsync(string sql, string order, params (string Name, object? Value)[] parameters)
     {
-        var write = new PendingWrite(sql, parameters);
+        var write = new PendingWrite(sql, order, parameters);
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(write))
         {
@@ -82,6 +88,7 @@ public sealed class GroupCommitter : IAsyncDisposable
                 continue;
             }
 
+            batch.Sort(static (a, b) => string.CompareOrdinal(a.Order, b.Order));
             object?[] answers;
             try
             {
@@ -90,6 +97,7 @@ public sealed class GroupCommitter : IAsyncDisposable
             catch (Exception)
             {
                 // The transaction is rolled back: nothing in it happened. Give each write its own answer.
+                Interlocked.Increment(ref _rolledBack);
                 foreach (var write in batch)
                 {
                     await RunAloneAsync(write);
@@ -162,7 +170,7 @@ public sealed class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(string Sql, (string Name, object? Value)[] Parameters)
+    private sealed record PendingWrite(string Sql, string Order, (string Name, object? Value)[] Parameters)
     {
         public TaskCompletionSource<object?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -91,8 +91,9 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
         var session = stored?.Session
             ?? throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores {nameof(SessionState)} with a session; got {typeof(T).Name} for {grainId}.");
         // Not the caller's token: a write handed to the committer runs to its answer (see WriteOrRevertAsync).
-        var version = await committer.ExecuteScalarAsync(WriteSql,
-            ("id", Key(grainId)),
+        var id = Key(grainId);
+        var version = await committer.ExecuteScalarAsync(WriteSql, id,
+            ("id", id),
             ("status", (int)session.Status),
             ("created", session.CreatedAt.UtcTicks),
             ("agent", session.AgentName),

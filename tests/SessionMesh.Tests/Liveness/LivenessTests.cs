@@ -36,32 +36,40 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Stale), s => s.Session.Id == id);
     }
 
+    /// <summary>
+    /// On a mesh clock the test moves (its own cluster): a 10-minute lease is alive, then stale past
+    /// half its TTL, then expired by the shard's own timer. Real time only has to be shorter than
+    /// minutes, so a loaded machine cannot skip the stale window (with a 10 s TTL on the wall clock,
+    /// one run in twenty observed the lease first after it had already expired).
+    /// </summary>
     [Fact]
     public async Task A_heartbeat_makes_a_session_alive_then_stale_then_expired_without_any_call()
     {
-        // A TTL whose stale window (half the TTL to the TTL, 5 s here) leaves room for slow reads on a loaded machine.
-        var ttl = TimeSpan.FromSeconds(10);
-        var before = await Mesh.Agents.GetStatsAsync();
-        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Beating", "p", new SessionContext());
-        var lease = await Mesh.Agents.HeartbeatSessionAsync(id, ttl: ttl);
+        var clock = new SteppingClock();
+        await using var mesh = await MeshCluster.StartAsync(clock: clock);
+        var ttl = TimeSpan.FromMinutes(10);
+        var id = await mesh.Sessions.SpawnAgentSessionAsync("Beating", "p", new SessionContext());
+        var lease = await mesh.Agents.HeartbeatSessionAsync(id, ttl: ttl);
         Assert.Equal(LeaseHealth.Alive, lease.Health);
         Assert.Equal(lease.LastHeartbeat + ttl, lease.ExpiresAt);
-        Assert.Contains(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
+        Assert.Contains(await AllAsync(mesh, DiscoveryFilter.Alive), s => s.Session.Id == id);
 
-        // Past half the TTL with no heartbeat: overdue, not yet expired. Looked at as soon as the lease
-        // stops being alive (polled), so a slow read still falls inside the stale window.
+        // Past half the TTL with no heartbeat: overdue, not yet expired.
+        clock.Advance(TimeSpan.FromMinutes(6));
         var key = LeaseKey.ForSession(id);
-        await AgentRegistryTests.WaitForAsync(() => LivenessShards.For(Mesh.Client, key).GetAsync(key), l => l?.Health != LeaseHealth.Alive, ExpiryPatience);
-        Assert.Contains(await AllAsync(DiscoveryFilter.Stale), s => s.Session.Id == id);
-        Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
+        Assert.Equal(LeaseHealth.Stale, (await LivenessShards.For(mesh.Client, key).GetAsync(key))?.Health);
+        Assert.Contains(await AllAsync(mesh, DiscoveryFilter.Stale), s => s.Session.Id == id);
+        Assert.DoesNotContain(await AllAsync(mesh, DiscoveryFilter.Alive), s => s.Session.Id == id);
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(id)).Status);
 
-        // Nothing renews the lease now; the shard's own timer must find the expiry.
-        var expired = await AgentRegistryTests.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
+        // Past the TTL: nothing renews the lease, and the shard's own timer must find the expiry.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var expired = await AgentRegistryTests.WaitForAsync(() => mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
-        var after = await Mesh.Agents.GetStatsAsync();
-        // At least this one: the cluster is shared, and another test's short lease may run out meanwhile.
-        Assert.True(after.SessionsExpired >= before.SessionsExpired + 1);
-        Assert.True(after.Sessions.Failed >= before.Sessions.Failed + 1);
+        var stats = await mesh.Agents.GetStatsAsync();
+        Assert.Equal(1, stats.SessionsExpired);
+        Assert.Equal(1, stats.Sessions.Failed);
+        Assert.Null(await LivenessShards.For(mesh.Client, key).GetAsync(key));
     }
 
     [Fact]
@@ -192,13 +200,15 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         Assert.Superset(ids.ToHashSet(), seen.ToHashSet());
     }
 
-    private async Task<List<DiscoveredSession>> AllAsync(DiscoveryFilter filter)
+    private Task<List<DiscoveredSession>> AllAsync(DiscoveryFilter filter) => AllAsync(Mesh, filter);
+
+    private static async Task<List<DiscoveredSession>> AllAsync(MeshCluster mesh, DiscoveryFilter filter)
     {
         var all = new List<DiscoveredSession>();
         string? cursor = null;
         do
         {
-            var page = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = filter, Limit = 500, Cursor = cursor });
+            var page = await mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = filter, Limit = 500, Cursor = cursor });
             all.AddRange(page.Sessions);
             cursor = page.NextCursor;
         }
