@@ -106,7 +106,10 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"silo {Url} exited with {_process.ExitCode}");
+                // The silo's own last words say why (a crash, Orleans declaring it dead, a bad setting);
+                // waiting for the exit once more lets the redirected output drain first.
+                _process.WaitForExit();
+                throw new InvalidOperationException($"silo {Url} exited with {_process.ExitCode}; its last output:{Environment.NewLine}{string.Join(Environment.NewLine, _log.TakeLast(40))}");
             }
 
             try
