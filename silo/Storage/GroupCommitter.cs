@@ -159,14 +159,10 @@ public sealed class GroupCommitter : IAsyncDisposable
 
     private void Answer(PendingWrite write, object? answer, Exception? error)
     {
-        Interlocked.Decrement(ref _pending);
-        if (error is null)
+        // Once per write, even if closing its connection fails after it was answered.
+        if (error is null ? write.Answer.TrySetResult(answer) : write.Answer.TrySetException(error))
         {
-            write.Answer.TrySetResult(answer);
-        }
-        else
-        {
-            write.Answer.TrySetException(error);
+            Interlocked.Decrement(ref _pending);
         }
     }
 
