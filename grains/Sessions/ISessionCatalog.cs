@@ -29,5 +29,8 @@ public interface ISessionCatalog
     Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A position in one of the catalog's orders (a time and the session id).</summary>
-public readonly record struct SessionCatalogEntry(Guid SessionId, DateTimeOffset CreatedAt);
+/// <summary>
+/// A position in one of the catalog's orders: the session id and the time that order sorts by
+/// (its creation for listings, its recorded handoff for <see cref="ISessionCatalog.ListResumeDueAsync"/>).
+/// </summary>
+public readonly record struct SessionCatalogEntry(Guid SessionId, DateTimeOffset At);

@@ -12,7 +12,7 @@ namespace SessionMesh.Grains.Sessions;
 public static class PageCursor
 {
     public static string ForCatalog(SessionCatalogEntry entry) =>
-        Encode(string.Create(CultureInfo.InvariantCulture, $"C:{entry.CreatedAt.UtcTicks}:{entry.SessionId:N}"));
+        Encode(string.Create(CultureInfo.InvariantCulture, $"C:{entry.At.UtcTicks}:{entry.SessionId:N}"));
 
     public static string ForLeases(string lastId) => Encode($"L:{lastId}");
 

@@ -87,9 +87,11 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        var stored = grainState.State as SessionState;
-        var session = stored?.Session
-            ?? throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores {nameof(SessionState)} with a session; got {typeof(T).Name} for {grainId}.");
+        if (grainState.State is not SessionState { Session: { } session } stored)
+        {
+            throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores {nameof(SessionState)} with a session; got {typeof(T).Name} for {grainId}.");
+        }
+
         // Not the caller's token: a write handed to the committer runs to its answer (see WriteOrRevertAsync).
         var id = Key(grainId);
         var version = await committer.ExecuteScalarAsync(WriteSql, id,
@@ -100,7 +102,7 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
             ("agentId", session.AgentId),
             ("parent", session.ParentSession is { } parent ? parent.ToString("N", CultureInfo.InvariantCulture) : null),
             ("payload", serializer.SerializeToArray(grainState.State)),
-            ("resume", stored!.PendingHandoff?.At.UtcTicks),
+            ("resume", stored.PendingHandoff?.At.UtcTicks),
             ("expected", Expected(grainState)));
         if (version is null or DBNull)
         {

@@ -36,7 +36,7 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
 
         if (after is { } position)
         {
-            parameters.Add(("afterTicks", position.CreatedAt.UtcTicks));
+            parameters.Add(("afterTicks", position.At.UtcTicks));
             parameters.Add(("afterId", Key(position.SessionId)));
         }
 
@@ -47,18 +47,7 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
             ORDER BY CreatedTicks DESC, SessionId DESC
             LIMIT @limit;
             """, cancellationToken, [.. parameters]);
-        await using (connection)
-        await using (command)
-        {
-            var entries = new List<SessionCatalogEntry>(limit);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                entries.Add(new SessionCatalogEntry(Guid.ParseExact(reader.GetString(0), "N"), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero)));
-            }
-
-            return entries;
-        }
+        return await ReadEntriesAsync(connection, command, limit, cancellationToken);
     }
 
     public async Task<IReadOnlyList<SessionCatalogEntry>> ListResumeDueAsync(DateTimeOffset recordedBefore, SessionCatalogEntry? after, int limit, CancellationToken cancellationToken)
@@ -71,20 +60,9 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
             ORDER BY ResumeTicks, SessionId
             LIMIT @limit;
             """, cancellationToken, after is { } position
-                ? [("before", recordedBefore.UtcTicks), ("afterTicks", position.CreatedAt.UtcTicks), ("afterId", Key(position.SessionId)), ("limit", limit)]
+                ? [("before", recordedBefore.UtcTicks), ("afterTicks", position.At.UtcTicks), ("afterId", Key(position.SessionId)), ("limit", limit)]
                 : [("before", recordedBefore.UtcTicks), ("limit", limit)]);
-        await using (connection)
-        await using (command)
-        {
-            var entries = new List<SessionCatalogEntry>(limit);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                entries.Add(new SessionCatalogEntry(Guid.ParseExact(reader.GetString(0), "N"), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero)));
-            }
-
-            return entries;
-        }
+        return await ReadEntriesAsync(connection, command, limit, cancellationToken);
     }
 
     public async Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken)
@@ -101,6 +79,23 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
             }
 
             return new SessionStats(counts.Sum(), counts[(int)SessionStatus.Active], counts[(int)SessionStatus.HandedOff], counts[(int)SessionStatus.Completed], counts[(int)SessionStatus.Failed]);
+        }
+    }
+
+    /// <summary>Reads (session id, ticks) rows into positions, then closes the command and its connection.</summary>
+    private static async Task<IReadOnlyList<SessionCatalogEntry>> ReadEntriesAsync(DbConnection connection, DbCommand command, int limit, CancellationToken cancellationToken)
+    {
+        await using (connection)
+        await using (command)
+        {
+            var entries = new List<SessionCatalogEntry>(limit);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                entries.Add(new SessionCatalogEntry(Guid.ParseExact(reader.GetString(0), "N"), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero)));
+            }
+
+            return entries;
         }
     }
 

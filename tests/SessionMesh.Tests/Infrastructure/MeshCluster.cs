@@ -69,11 +69,29 @@ public sealed class MeshCluster : IAsyncDisposable
     /// <summary>Runs SQL straight against the database in a data directory.</summary>
     public static async Task ExecuteSqlAsync(string dataDirectory, string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, MeshStorageExtensions.DatabaseFileName)};Pooling=False;Default Timeout=30");
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(dataDirectory);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The first column of the first row a query answers, as text ("" for none or NULL).</summary>
+    public Task<string> QueryAsync(string sql) => QueryAsync(DataDirectory, sql);
+
+    /// <inheritdoc cref="QueryAsync(string)"/>
+    public static async Task<string> QueryAsync(string dataDirectory, string sql)
+    {
+        await using var connection = await OpenAsync(dataDirectory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+    }
+
+    private static async Task<SqliteConnection> OpenAsync(string dataDirectory)
+    {
+        var connection = new SqliteConnection($"Data Source={Path.Combine(dataDirectory, MeshStorageExtensions.DatabaseFileName)};Pooling=False;Default Timeout=30");
+        await connection.OpenAsync();
+        return connection;
     }
 
     public async ValueTask DisposeAsync()

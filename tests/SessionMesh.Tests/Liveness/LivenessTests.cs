@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using SessionMesh.Agents;
 using SessionMesh.Discovery;
 using SessionMesh.Errors;
@@ -217,16 +216,9 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
     }
 
     /// <summary>Every row of every table that a heartbeat could touch, with its version.</summary>
-    private async Task<string> DatabaseFingerprintAsync()
-    {
-        await using var connection = new SqliteConnection($"Data Source={Mesh.DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT (SELECT group_concat(GrainTypeString || GrainIdExtensionString || ':' || Version, ',') FROM OrleansStorage)
-                || '|' || (SELECT group_concat(Kind || Id || ':' || Epoch || ':' || TtlMs, ',') FROM Leases)
-                || '|' || (SELECT group_concat(SessionId || Status || ':' || Version, ',') FROM SessionCatalog);
-            """;
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<string> DatabaseFingerprintAsync() => Mesh.QueryAsync("""
+        SELECT (SELECT group_concat(GrainTypeString || GrainIdExtensionString || ':' || Version, ',') FROM OrleansStorage)
+            || '|' || (SELECT group_concat(Kind || Id || ':' || Epoch || ':' || TtlMs, ',') FROM Leases)
+            || '|' || (SELECT group_concat(SessionId || Status || ':' || Version, ',') FROM SessionCatalog);
+        """);
 }

@@ -26,6 +26,25 @@ public sealed class HandoffRecoveryTests
         END;
         """);
 
+    /// <summary>
+    /// In a silo on <paramref name="directory"/>: a session whose handoff to <paramref name="childId"/>
+    /// is cut between the child's write and the parent's; then the silo stops and the fault is healed.
+    /// </summary>
+    private static async Task<Guid> CutHandoffAndStopAsync(string directory, Guid childId)
+    {
+        Guid parentId;
+        await using (var mesh = await MeshCluster.StartAsync(directory))
+        {
+            parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+            await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Client.GetGrain<ISessionGrain>(parentId).HandoffAsync(
+                new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId }));
+        }
+
+        await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
+        return parentId;
+    }
+
     private static Task HealAsync(MeshCluster mesh) => mesh.ExecuteSqlAsync("DROP TRIGGER test_cut_handoff; DROP TABLE test_parent_updates;");
 
     [Fact]
@@ -65,21 +84,12 @@ public sealed class HandoffRecoveryTests
     public async Task A_cut_handoff_is_finished_after_a_restart_without_anyone_asking_for_it()
     {
         var directory = MeshCluster.NewDataDirectory();
-        Guid parentId;
         var childId = Guid.NewGuid();
-        await using (var mesh = await MeshCluster.StartAsync(directory))
-        {
-            parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
-            await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Client.GetGrain<ISessionGrain>(parentId).HandoffAsync(
-                new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId }));
-        }
-
-        await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
+        var parentId = await CutHandoffAndStopAsync(directory, childId);
         await using var restarted = await MeshCluster.StartAsync(directory);
 
-        // The durable reminder reactivates the parent, which rolls the recorded handoff forward: the
-        // child's row appears first, the parent's row leaves the active listing a moment later.
+        // Reading the listing activates the parent (or the recovery sweep gets there first), which
+        // rolls the recorded handoff forward: the child's row appears, then the parent leaves the listing.
         var active = await AgentRegistryTests.WaitForAsync(
             () => restarted.Sessions.ListActiveSessionsAsync(limit: 10), page => page.Sessions.Any(s => s.Id == childId) && page.Sessions.All(s => s.Id != parentId), seconds: 150);
         Assert.Equal([childId], active.Sessions.Select(s => s.Id));
@@ -98,17 +108,8 @@ public sealed class HandoffRecoveryTests
     public async Task A_cut_handoff_is_finished_by_the_recovery_sweep_when_nothing_touches_its_session()
     {
         var directory = MeshCluster.NewDataDirectory();
-        Guid parentId;
         var childId = Guid.NewGuid();
-        await using (var mesh = await MeshCluster.StartAsync(directory))
-        {
-            parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
-            await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Client.GetGrain<ISessionGrain>(parentId).HandoffAsync(
-                new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId }));
-        }
-
-        await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
+        var parentId = await CutHandoffAndStopAsync(directory, childId);
         var clock = new SteppingClock();
         clock.Advance(TimeSpan.FromMinutes(1));
         await using var restarted = await MeshCluster.StartAsync(directory, clock: clock);
@@ -124,14 +125,8 @@ public sealed class HandoffRecoveryTests
     }
 
     /// <summary>A session's catalog status and whether it still holds a recorded handoff, read with SQL.</summary>
-    private static async Task<string> RowAsync(string directory, Guid sessionId)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, SessionMesh.Silo.Hosting.MeshStorageExtensions.DatabaseFileName)};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT Status || '|' || COALESCE(ResumeTicks, '') FROM SessionCatalog WHERE SessionId = '{sessionId:N}';";
-        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) ?? "none";
-    }
+    private static Task<string> RowAsync(string directory, Guid sessionId) =>
+        MeshCluster.QueryAsync(directory, $"SELECT Status || '|' || COALESCE(ResumeTicks, '') FROM SessionCatalog WHERE SessionId = '{sessionId:N}';");
 
     [Fact]
     public async Task A_retried_handoff_naming_its_child_returns_that_child_and_an_unnamed_one_is_refused()

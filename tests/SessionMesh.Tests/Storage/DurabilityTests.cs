@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Storage;
 using SessionMesh.Errors;
@@ -96,7 +95,7 @@ public sealed class DurabilityTests
         Assert.Equal(SessionStatus.Completed, (await second.Sessions.GetSessionAsync(ended)).Status);
         await second.Sessions.CompleteSessionAsync(running);
         Assert.Equal(new SessionStats(2, 0, 0, 2, 0), await second.Sessions.GetStatsAsync());
-        Assert.Equal("0|2:1,2:2", await QueryAsync(second, """
+        Assert.Equal("0|2:1,2:2", await second.QueryAsync("""
             SELECT (SELECT COUNT(*) FROM OrleansStorage WHERE GrainTypeString = 'session' AND PayloadBinary IS NOT NULL) || '|' ||
                    (SELECT group_concat(Status || ':' || Version, ',') FROM (SELECT Status, Version FROM SessionCatalog WHERE Payload IS NOT NULL ORDER BY Version))
             """));
@@ -118,25 +117,16 @@ public sealed class DurabilityTests
             """);
 
         var id = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "one write", Context(Phase.CodeGeneration));
-        Assert.Equal("1", await QueryAsync(mesh, "SELECT n FROM test_writes"));
+        Assert.Equal("1", await mesh.QueryAsync("SELECT n FROM test_writes"));
         await mesh.Sessions.CompleteSessionAsync(id);
-        Assert.Equal("2", await QueryAsync(mesh, "SELECT n FROM test_writes"));
+        Assert.Equal("2", await mesh.QueryAsync("SELECT n FROM test_writes"));
 
         // A handoff: the parent's intent, the child, the parent's HandedOff — and no reminder row.
         var parent = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "handoff", Context(Phase.CodeGeneration));
         await mesh.Sessions.HandoffAsync(parent, "ReviewAgent", Context(Phase.Review));
-        Assert.Equal("6", await QueryAsync(mesh, "SELECT n FROM test_writes"));
-        Assert.Equal("0", await QueryAsync(mesh, "SELECT COUNT(*) FROM OrleansRemindersTable"));
+        Assert.Equal("6", await mesh.QueryAsync("SELECT n FROM test_writes"));
+        Assert.Equal("0", await mesh.QueryAsync("SELECT COUNT(*) FROM OrleansRemindersTable"));
         Assert.Equal(new SessionStats(3, 1, 1, 1, 0), await mesh.Sessions.GetStatsAsync());
-    }
-
-    private static async Task<string> QueryAsync(MeshCluster mesh, string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={mesh.DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture)!;
     }
 
     [Fact]
