@@ -41,15 +41,10 @@ public static partial class MeshStorageExtensions
     public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(silo);
-        // Keepalive on idle pooled connections: a connection the server dropped (a restart) is found
-        // broken and discarded while idle, instead of failing the next call that borrows it.
-        var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (settings.KeepAlive == 0)
-        {
-            settings.KeepAlive = 2;
-        }
-
-        var dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
+        // No driver keepalive (it blocks a pool thread per idle connection on a hung server): the
+        // pool watch finds connections a restarted server dropped, asynchronously.
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        silo.Services.AddHostedService(sp => new PostgresPoolWatch(dataSource, sp.GetRequiredService<ILogger<PostgresPoolWatch>>()));
         silo.UseAdoNetClustering(o =>
         {
             o.Invariant = PostgresInvariant;

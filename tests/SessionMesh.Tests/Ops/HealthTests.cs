@@ -49,6 +49,48 @@ public sealed class HealthTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task While_postgres_is_frozen_the_silo_keeps_answering_with_many_idle_pooled_connections()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await using var silo = await SiloProcess.StartAsync(database, $"frozen-pool-{Guid.NewGuid():N}");
+
+        // Concurrent activations (each reads its state) leave the connection pool with many idle
+        // connections. Npgsql's own keepalive pings each idle connection synchronously on a pool
+        // thread; on a frozen server every ping blocked one thread for the command timeout and the
+        // silo starved: timers ran seconds late and requests went unanswered.
+        var reads = await Task.WhenAll(Enumerable.Range(0, 48).Select(_ => silo.Http.GetAsync(new Uri($"/api/session-mesh/sessions/{Guid.NewGuid()}", UriKind.Relative))));
+        Assert.All(reads, r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+
+        var frozen = PostgresProcesses(new NpgsqlConnectionStringBuilder(database).Port);
+        Signal("STOP", frozen);
+        try
+        {
+            using var probe = new HttpClient { BaseAddress = new Uri(silo.Url), Timeout = TimeSpan.FromSeconds(5) };
+            var until = DateTime.UtcNow.AddSeconds(12);
+            for (var i = 0; DateTime.UtcNow < until; i++)
+            {
+                try
+                {
+                    using var live = await probe.GetAsync(new Uri("/health/live", UriKind.Relative));
+                    Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+                }
+                catch (TaskCanceledException timedOut)
+                {
+                    throw new TimeoutException($"/health/live probe {i} did not answer within 5 s while PostgreSQL was frozen; the silo's last output:{Environment.NewLine}{silo.RecentLog}", timedOut);
+                }
+
+                await Task.Delay(250);
+            }
+        }
+        finally
+        {
+            Signal("CONT", frozen);
+        }
+
+        await silo.WaitReadyAsync();
+    }
+
+    [Fact]
     public async Task A_silo_whose_database_is_unreachable_at_start_keeps_retrying_and_says_why()
     {
         var closedPort = HttpSiloPorts.Free();
