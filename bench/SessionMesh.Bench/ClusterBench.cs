@@ -79,17 +79,39 @@ internal static class ClusterBench
             await command.ExecuteNonQueryAsync();
         });
 
+        // The design SessionMesh avoids: every heartbeat updates its session's row (1,024 rows, as
+        // many as the heartbeat bench's agents), at the heartbeat bench's concurrency of 256.
+        await using (var create = dataSource.CreateCommand("DROP TABLE IF EXISTS bench_heartbeat; CREATE TABLE bench_heartbeat (id integer PRIMARY KEY, seen timestamptz NOT NULL); INSERT INTO bench_heartbeat SELECT g, now() FROM generate_series(0, 1023) g;"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var rowPerBeat = await Load.RunAsync("row update per heartbeat (Npgsql, concurrency 256)", 256, duration, async i =>
+        {
+            await using var command = dataSource.CreateCommand("UPDATE bench_heartbeat SET seen = now() WHERE id = $1");
+            command.Parameters.AddWithValue(i % 1024);
+            await command.ExecuteNonQueryAsync();
+        });
+
         Console.WriteLine();
         Console.WriteLine($"| operation (concurrency {concurrency}, {duration.TotalSeconds:0} s) | ops/s | p50 ms | p99 ms |");
         Console.WriteLine("|---|---:|---:|---:|");
         Console.WriteLine(spawn.Row);
         Console.WriteLine(handoff.Row);
         Console.WriteLine(upsert.Row);
+        Console.WriteLine(rowPerBeat.Row);
         Console.WriteLine($"\nspawn / upsert = {spawn.PerSecond / upsert.PerSecond:0.00}, handoff / upsert = {handoff.PerSecond / upsert.PerSecond:0.00}");
+        Figures.Set("pg_spawns_per_s", spawn.PerSecond);
+        Figures.Set("pg_handoffs_per_s", handoff.PerSecond);
+        Figures.Set("pg_upserts_per_s", upsert.PerSecond);
+        Figures.Set("pg_spawn_vs_upsert", spawn.PerSecond / upsert.PerSecond);
+        Figures.Set("pg_handoff_vs_upsert", handoff.PerSecond / upsert.PerSecond);
+        Figures.Set("pg_row_update_heartbeats_per_s", rowPerBeat.PerSecond);
 
         // Group commit, summed over the silos: how many transactions carried the session writes.
         var committers = silos.Select(s => s.Services.GetRequiredService<SessionMesh.Silo.Storage.GroupCommitter>()).ToList();
         Console.WriteLine($"session-state transactions committed: {committers.Sum(c => c.Commits):N0}, shared transactions rolled back: {committers.Sum(c => c.RolledBack):N0}");
+        Figures.Set("pg_session_transactions", committers.Sum(c => c.Commits));
 
         await clientHost.StopAsync();
         foreach (var silo in silos)

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Every figure of BENCHMARKS.md in one run, next to its alternative measured on the same machine:
+#   bench/run.sh [--quick]
+# writes bench/results/latest.json (named figures, the machine, the commit) and
+# bench/results/scale.png (the 1k → 1M curve). --quick: 5 s per figure instead of 10 (under
+# 10 minutes here). Installs what it needs when missing (wrk, gnuplot, PostgreSQL — Debian
+# packages), starts a throwaway PostgreSQL and a silo process on free loopback ports, and stops
+# both (by PID) when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+case "${1:-}" in
+  --quick) quick=1 ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
+esac
+seconds=$([ $quick = 1 ] && echo 5 || echo 10)
+results=bench/results
+mkdir -p "$results"
+
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]} (Debian packages)..." >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+work=$(mktemp -d /tmp/sessionmesh-bench.XXXXXX)
+chmod 755 "$work"
+figures=$work/figures.json
+pgdir=$(mktemp -d -t sessionmesh-bench-pg-XXXXXX)
+silo_pid=
+cleanup() {
+  [ -n "$silo_pid" ] && kill "$silo_pid" 2>/dev/null && wait "$silo_pid" 2>/dev/null || true
+  PG_BIN=${PG_BIN:-} scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1 || true
+  rm -rf "$work" "$pgdir"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+dotnet build bench/SessionMesh.Bench -c Release -v q -nologo >/dev/null
+bench() { dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.dll "$@" --json "$figures"; }
+
+echo "== heartbeats, no-op calls, SQLite spawns, alive discovery, memory (embedded SQLite)"
+bench --seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200
+
+echo "== PostgreSQL: three silos, spawn and handoff next to a raw upsert and a row update per heartbeat"
+PG_BIN=$(scripts/postgres.sh bin)
+export PG_BIN
+postgres=$(scripts/postgres.sh start "$pgdir" "$(free_port)")
+bench --postgres "$postgres" --concurrency 64 --seconds "$seconds"
+scripts/postgres.sh stop "$pgdir" >/dev/null
+
+echo "== scale: 1k, 10k, 100k, 1M stored sessions"
+bench --scale --seconds "$seconds"
+
+echo "== the older tool's design: one JSON file rewritten per change"
+bench --json-file-design --seconds "$seconds"
+
+echo "== HTTP: heartbeat vs GET /health/live on one silo process (wrk)"
+http_port=$(free_port)
+key=bench-admin-key-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+dotnet silo/bin/Release/net10.0/SessionMesh.Silo.dll \
+  --SessionMesh:DataDirectory="$work/silo" --SessionMesh:HttpUrl="http://127.0.0.1:$http_port" \
+  --SessionMesh:SiloPort="$(free_port)" --SessionMesh:GatewayPort="$(free_port)" \
+  --SessionMesh:AdminKey="$key" --Logging:LogLevel:Default=Warning > "$work/silo.log" 2>&1 &
+silo_pid=$!
+for _ in $(seq 1 120); do
+  curl -fs "http://127.0.0.1:$http_port/health/ready" >/dev/null 2>&1 && break
+  kill -0 "$silo_pid" 2>/dev/null || { cat "$work/silo.log" >&2; exit 1; }
+  sleep 0.5
+done
+for i in $(seq 0 255); do
+  curl -fsS -o /dev/null -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+    -d "{\"agent_id\": \"wrk-agent-$i\", \"specialization\": \"bench\", \"lease_ttl\": 600}" \
+    "http://127.0.0.1:$http_port/api/session-mesh/registry"
+done
+cat > "$work/heartbeat.lua" <<'LUA'
+local n = 0
+local key = os.getenv("BENCH_KEY")
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/api/session-mesh/agents/wrk-agent-" .. (n % 256) .. "/heartbeat",
+    { ["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json" }, '{"epoch": 1}')
+end
+LUA
+wrk -t 2 -c 64 -d 2s "http://127.0.0.1:$http_port/health/live" >/dev/null
+wrk -t 2 -c 64 -d "${seconds}s" --latency "http://127.0.0.1:$http_port/health/live" > "$work/wrk-live.txt"
+BENCH_KEY=$key wrk -t 2 -c 64 -d "${seconds}s" --latency -s "$work/heartbeat.lua" "http://127.0.0.1:$http_port" > "$work/wrk-heartbeat.txt"
+cat "$work/wrk-live.txt" "$work/wrk-heartbeat.txt"
+kill "$silo_pid" && wait "$silo_pid" 2>/dev/null || true
+silo_pid=
+
+python3 bench/results.py "$figures" "$work/wrk-live.txt" "$work/wrk-heartbeat.txt" \
+  --quick "$quick" --seconds "$seconds" --load-at-start "$load_at_start" --out "$results"
