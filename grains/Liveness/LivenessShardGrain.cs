@@ -39,7 +39,7 @@ public sealed partial class LivenessShardGrain(
     /// <summary>The longest expiry waits after a stall of the shard.</summary>
     public static readonly TimeSpan MaxStallHold = TimeSpan.FromSeconds(5);
 
-    /// <summary>The longest expiry stays held while stalls follow one another without a break.</summary>
+    /// <summary>The longest expiry stays held while stalls follow one another without a break (time held, not counting the stalls themselves).</summary>
     public static readonly TimeSpan MaxHeldInARow = TimeSpan.FromSeconds(10);
 
     private readonly Dictionary<LeaseKey, Lease> _leases = [];
@@ -199,17 +199,15 @@ public sealed partial class LivenessShardGrain(
     {
         if (late > StallAllowance)
         {
-            if (!_holding)
-            {
-                _holdsBegan = now;
-            }
-
+            // A stall is not time held: during a hold its length moves the streak's start along,
+            // so a long pause during the hold of a short stall still gets its own hold.
+            _holdsBegan = _holding ? _holdsBegan + late : now;
             _holdExpiryUntil = now + (late < MaxStallHold ? late : MaxStallHold);
             LogStalled(logger, Shard, late);
         }
 
         // Holds in a row (a machine overloaded for minutes, late on every tick) end after
-        // MaxHeldInARow: expiry is delayed, never suspended.
+        // MaxHeldInARow of held time: expiry is delayed, never suspended.
         _holding = now < _holdExpiryUntil && now - _holdsBegan < MaxHeldInARow;
         if (_holding)
         {

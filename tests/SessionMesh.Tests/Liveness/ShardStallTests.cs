@@ -47,6 +47,28 @@ public sealed class ShardStallTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A long stall that comes while expiry is already held after a short one (a loaded machine, then
+    /// a pause) still gets its hold: only the time held before this stall counts toward
+    /// <see cref="LivenessShardGrain.MaxHeldInARow"/>, not the stall itself. (Found by a loop of full
+    /// runs: the 30 s jump was counted as 30 s of holding, and the session expired at once.)
+    /// </summary>
+    [Fact]
+    public async Task A_long_stall_during_the_hold_of_a_short_one_still_lets_the_heartbeats_sent_meanwhile_land()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("StalledTwice", "p", new SessionContext());
+        await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
+
+        _clock.Stall(LivenessShardGrain.StallAllowance * 3);
+        await Task.Delay(LivenessShardGrain.TickPeriod * 2);
+        _clock.Stall(TimeSpan.FromSeconds(30));
+        await Task.Delay(LivenessShardGrain.TickPeriod * 3);
+
+        var renewed = await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
+        Assert.Equal(_clock.GetUtcNow().UtcDateTime, renewed.LastHeartbeat.UtcDateTime, TimeSpan.FromSeconds(5));
+        Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+    }
+
+    /// <summary>
     /// A shard late on every tick (a machine overloaded for minutes) holds expiry after each stall,
     /// but not for longer than <see cref="LivenessShardGrain.MaxHeldInARow"/> in a row: a silent owner
     /// is still found. (Before the bound, each stall renewed the hold and nothing expired.)
