@@ -30,40 +30,14 @@ internal static class ScaleBench
         Console.WriteLine("| stored sessions | seeded in s | spawn/s | handoff/s | list page/s | stats/s | list p99 ms |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
 
+        // A first point at the smallest size, not recorded: the process compiles and warms up
+        // there, so the recorded points differ only in what is stored.
+        await MeasureAsync(points.Min(), options.SiloPort + points.Length, options.GatewayPort + points.Length, TimeSpan.FromSeconds(2));
         var results = new Dictionary<int, (double Spawn, double Handoff, double List, double Stats)>();
         for (var p = 0; p < points.Length; p++)
         {
             var stored = points[p];
-            await using var mesh = await EmbeddedMesh.StartAsync(options.SiloPort + p, options.GatewayPort + p);
-            var seeding = System.Diagnostics.Stopwatch.StartNew();
-            await SeedAsync(mesh, stored);
-            var seeded = seeding.Elapsed;
-
-            var sessions = mesh.Sessions;
-            await Load.RunAsync("warm-up", Concurrency, TimeSpan.FromSeconds(2), _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
-            var spawn = await Load.RunAsync("spawn", Concurrency, options.Duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "scale", new SessionContext()));
-
-            var parents = new Guid[(int)Math.Max(Concurrency, spawn.PerSecond * options.Duration.TotalSeconds)];
-            await Parallel.ForEachAsync(Enumerable.Range(0, parents.Length), new ParallelOptions { MaxDegreeOfParallelism = Concurrency },
-                async (i, ct) => parents[i] = await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext(), cancellationToken: ct));
-            var next = -1;
-            var handoff = await Load.RunAsync("handoff", Concurrency, options.Duration, async _ =>
-            {
-                var i = Interlocked.Increment(ref next);
-                var parent = i < parents.Length ? parents[i] : await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext());
-                await sessions.HandoffAsync(parent, "ReviewAgent", new SessionContext { CurrentPhase = Phase.Review });
-            });
-
-            var cursors = new (string? Cursor, int Page)[Concurrency];
-            var list = await Load.RunAsync("list page", Concurrency, options.Duration, async i =>
-            {
-                var walker = i % Concurrency;
-                var (cursor, page) = cursors[walker];
-                var result = await sessions.ListSessionsAsync(SessionStatus.Completed, 100, cursor);
-                cursors[walker] = page + 1 < ListPages && result.NextCursor is { } more ? (more, page + 1) : (null, 0);
-            });
-            var stats = await Load.RunAsync("stats", Concurrency, options.Duration, _ => sessions.GetStatsAsync());
-
+            var (seeded, spawn, handoff, list, stats) = await MeasureAsync(stored, options.SiloPort + p, options.GatewayPort + p, options.Duration);
             results[stored] = (spawn.PerSecond, handoff.PerSecond, list.PerSecond, stats.PerSecond);
             var at = Figures.Scale(stored);
             Figures.Set($"scale_{at}_spawn_per_s", spawn.PerSecond);
@@ -86,6 +60,46 @@ internal static class ScaleBench
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"\n{Figures.Scale(large)} ÷ {Figures.Scale(small)}: spawn {results[large].Spawn / results[small].Spawn:0.00}, handoff {results[large].Handoff / results[small].Handoff:0.00}, list {results[large].List / results[small].List:0.00}, stats {results[large].Stats / results[small].Stats:0.00}"));
         }
+    }
+
+    /// <summary>A fresh silo with <paramref name="stored"/> sessions seeded; each operation warmed up for a second, then timed.</summary>
+    private static async Task<(TimeSpan Seeded, Result Spawn, Result Handoff, Result List, Result Stats)> MeasureAsync(int stored, int siloPort, int gatewayPort, TimeSpan duration)
+    {
+        await using var mesh = await EmbeddedMesh.StartAsync(siloPort, gatewayPort);
+        var seeding = System.Diagnostics.Stopwatch.StartNew();
+        await SeedAsync(mesh, stored);
+        var seeded = seeding.Elapsed;
+
+        var sessions = mesh.Sessions;
+        var warmUp = TimeSpan.FromSeconds(1);
+        await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
+        await Load.RunAsync("warm-up", Concurrency, warmUp, async _ => await sessions.HandoffAsync(await sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()), "ReviewAgent", new SessionContext()));
+        await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.ListSessionsAsync(SessionStatus.Completed, 100));
+        await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.GetStatsAsync());
+        var spawn = await Load.RunAsync("spawn", Concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "scale", new SessionContext()));
+
+        var parents = new Guid[(int)Math.Max(Concurrency, spawn.PerSecond * duration.TotalSeconds)];
+        await Parallel.ForEachAsync(Enumerable.Range(0, parents.Length), new ParallelOptions { MaxDegreeOfParallelism = Concurrency },
+            async (i, ct) => parents[i] = await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext(), cancellationToken: ct));
+        var next = -1;
+        var handoff = await Load.RunAsync("handoff", Concurrency, duration, async _ =>
+        {
+            var i = Interlocked.Increment(ref next);
+            var parent = i < parents.Length ? parents[i] : await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext());
+            await sessions.HandoffAsync(parent, "ReviewAgent", new SessionContext { CurrentPhase = Phase.Review });
+        });
+
+        var cursors = new (string? Cursor, int Page)[Concurrency];
+        var list = await Load.RunAsync("list page", Concurrency, duration, async i =>
+        {
+            var walker = i % Concurrency;
+            var (cursor, page) = cursors[walker];
+            var result = await sessions.ListSessionsAsync(SessionStatus.Completed, 100, cursor);
+            cursors[walker] = page + 1 < ListPages && result.NextCursor is { } more ? (more, page + 1) : (null, 0);
+        });
+        var stats = await Load.RunAsync("stats", Concurrency, duration, _ => sessions.GetStatsAsync());
+
+        return (seeded, spawn, handoff, list, stats);
     }
 
     /// <summary>
