@@ -53,18 +53,7 @@ internal static class ClusterBench
         await Load.RunAsync("warm-up", concurrency, TimeSpan.FromSeconds(3), _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
         var spawn = await Load.RunAsync("spawn (persisted)", concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "bench", new SessionContext()));
 
-        // Each handoff: a parent spawned beforehand, so the timed call is the handoff alone.
-        var parents = new Guid[concurrency * 4000];
-        var next = -1;
-        await Parallel.ForEachAsync(Enumerable.Range(0, Math.Min(parents.Length, (int)(spawn.PerSecond * duration.TotalSeconds))), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
-            async (i, ct) => parents[i] = await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext(), cancellationToken: ct));
-        var ready = parents.Count(p => p != Guid.Empty);
-        var handoff = await Load.RunAsync("handoff (persisted: parent + child)", concurrency, duration, async _ =>
-        {
-            var i = Interlocked.Increment(ref next);
-            var parent = i < ready ? parents[i] : await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext());
-            await sessions.HandoffAsync(parent, "ReviewAgent", new SessionContext { CurrentPhase = Phase.Review });
-        });
+        var handoff = await Load.HandoffsAsync(sessions, "handoff (persisted: parent + child)", concurrency, duration, spawn.PerSecond * duration.TotalSeconds);
 
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using (var create = dataSource.CreateCommand("CREATE TABLE IF NOT EXISTS bench_upsert (id integer PRIMARY KEY, v bigint NOT NULL)"))

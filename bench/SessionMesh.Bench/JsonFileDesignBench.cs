@@ -16,9 +16,7 @@ internal static class JsonFileDesignBench
 
     public static async Task RunAsync(BenchOptions options)
     {
-        var points = string.IsNullOrEmpty(options.Points)
-            ? [1_000, 10_000, 100_000]
-            : options.Points.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        var points = options.PointsOr([1_000, 10_000, 100_000]);
         var directory = Directory.CreateTempSubdirectory("sessionmesh-jsonfile-").FullName;
         var file = Path.Combine(directory, "sessions.json");
         Console.WriteLine($"# The older tool's design: one JSON file of all sessions, rewritten on every change — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using SessionMesh.Client;
+using SessionMesh.Sessions;
 
 namespace SessionMesh.Bench;
 
@@ -26,6 +28,24 @@ internal static class Load
         var elapsed = watch.Elapsed;
         var all = samples.SelectMany(s => s).Order().ToList();
         return new Result(name, all.Count / elapsed.TotalSeconds, Percentile(all, 0.5), Percentile(all, 0.99));
+    }
+
+    /// <summary>
+    /// Persisted handoffs for <paramref name="duration"/>: parents (as many as <paramref name="expected"/>
+    /// handoffs) are spawned beforehand, so a timed call is the handoff alone.
+    /// </summary>
+    public static async Task<Result> HandoffsAsync(SessionManager sessions, string name, int concurrency, TimeSpan duration, double expected)
+    {
+        var parents = new Guid[(int)Math.Max(concurrency, expected)];
+        await Parallel.ForEachAsync(Enumerable.Range(0, parents.Length), new ParallelOptions { MaxDegreeOfParallelism = concurrency },
+            async (i, ct) => parents[i] = await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext(), cancellationToken: ct));
+        var next = -1;
+        return await RunAsync(name, concurrency, duration, async _ =>
+        {
+            var i = Interlocked.Increment(ref next);
+            var parent = i < parents.Length ? parents[i] : await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext());
+            await sessions.HandoffAsync(parent, "ReviewAgent", new SessionContext { CurrentPhase = Phase.Review });
+        });
     }
 
     public static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];

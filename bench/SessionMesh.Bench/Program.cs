@@ -178,6 +178,11 @@ static async Task<long> IdleMemoryAsync(IManagementGrain management)
 
 internal sealed record BenchOptions(int Concurrency, TimeSpan Duration, int Sessions, int DiscoverySamples, string? Postgres, int Steer = 0, int SiloPort = 21111, int GatewayPort = 40000, string? Json = null, string? Points = null)
 {
+    /// <summary>The stored-session counts given by --points (comma-separated), else <paramref name="defaults"/>.</summary>
+    public int[] PointsOr(int[] defaults) => string.IsNullOrEmpty(Points)
+        ? defaults
+        : [.. Points.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
+
     public static BenchOptions Parse(string[] args)
     {
         string Value(string name, string fallback)

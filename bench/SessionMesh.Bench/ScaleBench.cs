@@ -22,9 +22,7 @@ internal static class ScaleBench
 
     public static async Task RunAsync(BenchOptions options)
     {
-        var points = string.IsNullOrEmpty(options.Points)
-            ? [1_000, 10_000, 100_000, 1_000_000]
-            : options.Points.Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        var points = options.PointsOr([1_000, 10_000, 100_000, 1_000_000]);
         Console.WriteLine($"# SessionMesh scale bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded SQLite, concurrency {Concurrency}, {options.Duration.TotalSeconds:0} s per figure");
         Console.WriteLine();
         Console.WriteLine("| stored sessions | seeded in s | spawn/s | handoff/s | list page/s | stats/s | list p99 ms |");
@@ -78,16 +76,7 @@ internal static class ScaleBench
         await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.GetStatsAsync());
         var spawn = await Load.RunAsync("spawn", Concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "scale", new SessionContext()));
 
-        var parents = new Guid[(int)Math.Max(Concurrency, spawn.PerSecond * duration.TotalSeconds)];
-        await Parallel.ForEachAsync(Enumerable.Range(0, parents.Length), new ParallelOptions { MaxDegreeOfParallelism = Concurrency },
-            async (i, ct) => parents[i] = await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext(), cancellationToken: ct));
-        var next = -1;
-        var handoff = await Load.RunAsync("handoff", Concurrency, duration, async _ =>
-        {
-            var i = Interlocked.Increment(ref next);
-            var parent = i < parents.Length ? parents[i] : await sessions.SpawnAgentSessionAsync("CodeGenAgent", "parent", new SessionContext());
-            await sessions.HandoffAsync(parent, "ReviewAgent", new SessionContext { CurrentPhase = Phase.Review });
-        });
+        var handoff = await Load.HandoffsAsync(sessions, "handoff", Concurrency, duration, spawn.PerSecond * duration.TotalSeconds);
 
         var cursors = new (string? Cursor, int Page)[Concurrency];
         var list = await Load.RunAsync("list page", Concurrency, duration, async i =>

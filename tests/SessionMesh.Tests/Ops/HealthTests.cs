@@ -16,33 +16,13 @@ public sealed class HealthTests(PostgresServer postgres)
     {
         var database = await postgres.CreateDatabaseAsync();
         await using var silo = await SiloProcess.StartAsync(database, $"frozen-{Guid.NewGuid():N}");
-        var frozen = PostgresProcesses(new NpgsqlConnectionStringBuilder(database).Port);
-        Assert.NotEmpty(frozen);
-        Signal("STOP", frozen);
-        try
+        using (Freeze(database))
         {
             // Npgsql would wait 30 s for a frozen server; the readiness timeout is 5 s. A client
             // that gives up at 20 s fails this test if readiness waited on the driver.
             using var probe = new HttpClient { BaseAddress = new Uri(silo.Url), Timeout = TimeSpan.FromSeconds(20) };
-            HttpResponseMessage response;
-            try
-            {
-                response = await probe.GetAsync(new Uri("/health/ready", UriKind.Relative));
-            }
-            catch (TaskCanceledException timedOut)
-            {
-                // Seen once in a loop of full runs, cause unknown: keep what the silo said meanwhile.
-                throw new TimeoutException($"/health/ready did not answer within 20 s while PostgreSQL was frozen; the silo's last output:{Environment.NewLine}{silo.RecentLog}", timedOut);
-            }
-
-            using (response)
-            {
-                await HttpSilo.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
-            }
-        }
-        finally
-        {
-            Signal("CONT", frozen);
+            using var response = await GetOrReportAsync(probe, silo, "/health/ready");
+            await HttpSilo.AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
         }
 
         await silo.WaitReadyAsync();
@@ -60,31 +40,18 @@ public sealed class HealthTests(PostgresServer postgres)
         // silo starved: timers ran seconds late and requests went unanswered.
         var reads = await Task.WhenAll(Enumerable.Range(0, 48).Select(_ => silo.Http.GetAsync(new Uri($"/api/session-mesh/sessions/{Guid.NewGuid()}", UriKind.Relative))));
         Assert.All(reads, r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Array.ForEach(reads, r => r.Dispose());
 
-        var frozen = PostgresProcesses(new NpgsqlConnectionStringBuilder(database).Port);
-        Signal("STOP", frozen);
-        try
+        using (Freeze(database))
         {
             using var probe = new HttpClient { BaseAddress = new Uri(silo.Url), Timeout = TimeSpan.FromSeconds(5) };
             var until = DateTime.UtcNow.AddSeconds(12);
-            for (var i = 0; DateTime.UtcNow < until; i++)
+            while (DateTime.UtcNow < until)
             {
-                try
-                {
-                    using var live = await probe.GetAsync(new Uri("/health/live", UriKind.Relative));
-                    Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-                }
-                catch (TaskCanceledException timedOut)
-                {
-                    throw new TimeoutException($"/health/live probe {i} did not answer within 5 s while PostgreSQL was frozen; the silo's last output:{Environment.NewLine}{silo.RecentLog}", timedOut);
-                }
-
+                using var live = await GetOrReportAsync(probe, silo, "/health/live");
+                Assert.Equal(HttpStatusCode.OK, live.StatusCode);
                 await Task.Delay(250);
             }
-        }
-        finally
-        {
-            Signal("CONT", frozen);
         }
 
         await silo.WaitReadyAsync();
@@ -102,6 +69,33 @@ public sealed class HealthTests(PostgresServer postgres)
         var second = await silo.WaitForLineAsync(l => l.Contains("database not reachable at start (attempt 2)", StringComparison.Ordinal));
         Assert.Contains("Retrying in", silo.Lines[second], StringComparison.Ordinal);
         Assert.False(silo.HasExited);
+    }
+
+    /// <summary>A GET that, when the client gives up waiting, fails with what the silo said meanwhile.</summary>
+    private static async Task<HttpResponseMessage> GetOrReportAsync(HttpClient probe, SiloProcess silo, string path)
+    {
+        try
+        {
+            return await probe.GetAsync(new Uri(path, UriKind.Relative));
+        }
+        catch (TaskCanceledException timedOut)
+        {
+            throw new TimeoutException($"{path} did not answer within {probe.Timeout.TotalSeconds:0} s while PostgreSQL was frozen; the silo's last output:{Environment.NewLine}{silo.RecentLog}", timedOut);
+        }
+    }
+
+    /// <summary>Freezes (SIGSTOP) the database's server — postmaster and backends — until disposed, then thaws it (SIGCONT).</summary>
+    private static Thaw Freeze(string database)
+    {
+        var frozen = PostgresProcesses(new NpgsqlConnectionStringBuilder(database).Port);
+        Assert.NotEmpty(frozen);
+        Signal("STOP", frozen);
+        return new Thaw(frozen);
+    }
+
+    private sealed class Thaw(List<int> frozen) : IDisposable
+    {
+        public void Dispose() => Signal("CONT", frozen);
     }
 
     /// <summary>The postmaster listening on the port and every backend it forked (all started by this test run's fixture).</summary>
