@@ -23,7 +23,10 @@ public static class ApiJson
         options.NumberHandling = JsonNumberHandling.Strict;
         options.RespectNullableAnnotations = true;
         options.MaxDepth = 32;
-        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(DescribeResultKinds);
+        // The hot request and response types are source-generated (no reflection, no metadata built
+        // at first use); anything else falls back to reflection with the same options.
+        options.TypeInfoResolver = JsonTypeInfoResolver.Combine(ApiJsonContext.Default, options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver())
+            .WithAddedModifier(DescribeResultKinds);
     }
 
     /// <summary>The wire names of the result kinds; an unknown "type" is refused, never guessed.</summary>
@@ -66,3 +69,26 @@ public static class ApiJson
             writer.WriteRawValue(value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture));
     }
 }
+
+/// <summary>
+/// Source-generated metadata for the hot path — heartbeats, acknowledgements, steering, registration,
+/// keys — and the problem details every error carries. The naming policy, converters and polymorphism
+/// still come from <see cref="ApiJson.Configure"/>'s options, so the wire format is the same as with
+/// reflection (the HTTP tests pin it). Types that reach a record with an initialized init-only
+/// property (<see cref="SessionContext"/>'s <c>previous_results = []</c>, <c>AgentSnapshot</c>'s
+/// specializations) stay on reflection: generated metadata binds init-only properties like
+/// constructor parameters, so a property left out of a body would arrive null, not as its default.
+/// </summary>
+[JsonSerializable(typeof(RegistryRequest))]
+[JsonSerializable(typeof(SteerRequest))]
+[JsonSerializable(typeof(KeyRequest))]
+[JsonSerializable(typeof(FailRequest))]
+[JsonSerializable(typeof(AgentHeartbeatRequest))]
+[JsonSerializable(typeof(SessionHeartbeatRequest))]
+[JsonSerializable(typeof(AcknowledgeRequest))]
+[JsonSerializable(typeof(KeyCreated))]
+[JsonSerializable(typeof(SessionMesh.Liveness.LeaseInfo))]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;
+

@@ -11,15 +11,34 @@ namespace SessionMesh.Silo.Api;
 /// </summary>
 public static class JsonBody
 {
-    public static async Task<T> ReadAsync<T>(HttpContext http)
-        where T : class => (await ReadWithDocumentAsync<T>(http)).Body;
+    /// <summary>Binds the body to <typeparamref name="T"/> straight from the stream (one pass, no document).</summary>
+    public static Task<T> ReadAsync<T>(HttpContext http)
+        where T : class
+    {
+        var options = Options(http);
+        return BindAsync(async () =>
+            await JsonSerializer.DeserializeAsync<T>(http.Request.Body, options, http.RequestAborted) ?? throw NullBody());
+    }
 
     /// <summary>
     /// Reads the body once as a JSON document (for checks that need to know which properties were
     /// sent at all) and binds it to <typeparamref name="T"/>.
     /// </summary>
-    public static async Task<(T Body, JsonElement Root)> ReadWithDocumentAsync<T>(HttpContext http, Action<JsonElement>? checkFirst = null)
+    public static Task<(T Body, JsonElement Root)> ReadWithDocumentAsync<T>(HttpContext http, Action<JsonElement>? checkFirst = null)
         where T : class
+    {
+        var options = Options(http);
+        return BindAsync(async () =>
+        {
+            using var document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = options.MaxDepth }, http.RequestAborted);
+            var root = document.RootElement.Clone();
+            checkFirst?.Invoke(root);
+            return (root.Deserialize<T>(options) ?? throw NullBody(), root);
+        });
+    }
+
+    /// <summary>The API's serializer options, once the content type and charset are known to be JSON in UTF-8.</summary>
+    private static JsonSerializerOptions Options(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
         var contentType = http.Request.ContentType;
@@ -35,15 +54,18 @@ public static class JsonBody
             throw new BadHttpRequestException($"Charset '{charset}' is not supported; send JSON as UTF-8.", StatusCodes.Status415UnsupportedMediaType);
         }
 
-        var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        return http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+    }
+
+    private static BadHttpRequestException NullBody() =>
+        new("The request body must be a JSON object, not null.", StatusCodes.Status400BadRequest);
+
+    /// <summary>Runs a bind and turns what the reader and serializer throw into a 400 that says where and why.</summary>
+    private static async Task<TResult> BindAsync<TResult>(Func<Task<TResult>> bind)
+    {
         try
         {
-            using var document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = options.MaxDepth }, http.RequestAborted);
-            var root = document.RootElement.Clone();
-            checkFirst?.Invoke(root);
-            var body = root.Deserialize<T>(options)
-                ?? throw new BadHttpRequestException("The request body must be a JSON object, not null.", StatusCodes.Status400BadRequest);
-            return (body, root);
+            return await bind();
         }
         catch (JsonException ex)
         {
