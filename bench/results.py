@@ -14,6 +14,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("figures")
 parser.add_argument("--wrk-live", action="append", required=True, help="one wrk output per round")
 parser.add_argument("--wrk-heartbeat", action="append", required=True, help="one wrk output per round, same order")
+parser.add_argument("--workstation-gc", help="figures of the same bench run with DOTNET_gcServer=0")
 parser.add_argument("--quick", default="0")
 parser.add_argument("--seconds", type=float, required=True)
 parser.add_argument("--load-at-start", required=True)
@@ -36,6 +37,12 @@ def wrk(path):
     scale = {"us": 0.001, "ms": 1, "s": 1000}
     return float(rate.group(1)), float(p99.group(1)) * scale[p99.group(2)] if p99 else None
 
+
+# The embedded bench again under workstation GC: each of its figures beside the default's, suffixed.
+if args.workstation_gc:
+    with open(args.workstation_gc) as f:
+        for name, value in json.load(f).items():
+            figures[f"{name}_workstation_gc"] = value
 
 # Rounds alternate the two endpoints on the same silo, so a burst of load from elsewhere on the
 # machine hits one round rather than one side; the figure is the median round by ratio.

@@ -48,6 +48,10 @@ bench() { dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.d
 echo "== heartbeats, no-op calls, SQLite spawns, alive discovery, memory (embedded SQLite)"
 bench --seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200
 
+echo "== the same with workstation GC (DOTNET_gcServer=0): the GC trade-off, next to the default's figures"
+DOTNET_gcServer=0 dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.dll \
+  --seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200 --json "$work/figures-workstation-gc.json"
+
 echo "== PostgreSQL: three silos, spawn and handoff next to a raw upsert and a row update per heartbeat"
 PG_BIN=$(scripts/postgres.sh bin)
 export PG_BIN
@@ -102,5 +106,5 @@ done
 kill "$silo_pid" && wait "$silo_pid" 2>/dev/null || true
 silo_pid=
 
-python3 bench/results.py "$figures" "${wrk_files[@]}" \
+python3 bench/results.py "$figures" "${wrk_files[@]}" --workstation-gc "$work/figures-workstation-gc.json" \
   --quick "$quick" --seconds "$seconds" --load-at-start "$load_at_start" --out "$results"
