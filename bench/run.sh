@@ -62,6 +62,9 @@ scripts/postgres.sh stop "$pgdir" >/dev/null
 echo "== scale: 1k, 10k, 100k, 1M stored sessions"
 bench --scale --seconds "$seconds"
 
+echo "== alive discovery with 100k and 1M tracked sessions (seeded; cold, then warm)"
+bench --discovery-scale --pages 200
+
 echo "== the older tool's design: one JSON file rewritten per change"
 bench --json-file-design --seconds "$seconds"
 

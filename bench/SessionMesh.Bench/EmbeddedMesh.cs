@@ -18,6 +18,9 @@ internal sealed class EmbeddedMesh : IAsyncDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>Leaves <see cref="DataDirectory"/> in place on dispose (for a next silo over the same data).</summary>
+    public bool KeepData { get; set; }
+
     public IHost Silo { get; }
 
     public IHost Client { get; }
@@ -58,6 +61,9 @@ internal sealed class EmbeddedMesh : IAsyncDisposable
         Client.Dispose();
         await Silo.StopAsync();
         Silo.Dispose();
-        Directory.Delete(DataDirectory, recursive: true);
+        if (!KeepData)
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 }

@@ -39,6 +39,13 @@ if (args.Contains("--scale"))
     return;
 }
 
+if (args.Contains("--discovery-scale"))
+{
+    await DiscoveryScaleBench.RunAsync(options);
+    await Figures.SaveAsync(options.Json);
+    return;
+}
+
 if (args.Contains("--json-file-design"))
 {
     await JsonFileDesignBench.RunAsync(options);
@@ -120,7 +127,7 @@ if (options.Sessions > 0)
     // One unrecorded page first: the discovery path compiles on its first use.
     await agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Limit = 100 });
     var warmPause = GC.GetTotalPauseDuration();
-    var warm = await DiscoverAsync(agents, options.DiscoverySamples);
+    var warm = await DiscoveryScaleBench.AlivePagesAsync(agents, options.DiscoverySamples);
     warmPause = GC.GetTotalPauseDuration() - warmPause;
 
     // Once idle they deactivate (forced here; in production after the collection age) and what
@@ -128,7 +135,7 @@ if (options.Sessions > 0)
     // sessions from the database.
     var idle = await IdleMemoryAsync(management);
     var remaining = await management.GetTotalActivationCount();
-    var cold = await DiscoverAsync(agents, options.DiscoverySamples);
+    var cold = await DiscoveryScaleBench.AlivePagesAsync(agents, options.DiscoverySamples);
     var perActive = (active - idle) / (double)options.Sessions;
     var perLease = (idle - baseline) / (double)options.Sessions;
     Console.WriteLine($"memory: {perActive:0} bytes per active session grain, {perLease:0} bytes per tracked lease once idle sessions deactivated ({activations:N0} → {remaining:N0} activations)");
@@ -150,27 +157,6 @@ if (options.Sessions > 0)
 }
 
 await Figures.SaveAsync(options.Json);
-
-// Consecutive pages of alive sessions, 100 each, from the first: their latencies, sorted.
-static async Task<List<double>> DiscoverAsync(AgentMesh agents, int pages)
-{
-    var latencies = new List<double>();
-    string? cursor = null;
-    for (var i = 0; i < pages; i++)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var page = await agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Limit = 100, Cursor = cursor });
-        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        cursor = page.NextCursor;
-        if (page.Sessions.Count != 100)
-        {
-            throw new InvalidOperationException($"expected a full page, got {page.Sessions.Count}");
-        }
-    }
-
-    latencies.Sort();
-    return latencies;
-}
 
 // Deactivates every grain idle for a second (session and agent grains; the liveness shards tick
 // every second and stay) and returns the heap after a full collection.

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
 using SessionMesh.Grains.Sessions;
+using SessionMesh.Liveness;
 using SessionMesh.Sessions;
 
 namespace SessionMesh.Bench;
@@ -93,11 +94,13 @@ internal static class ScaleBench
 
     /// <summary>
     /// Writes <paramref name="count"/> sessions into the catalog as the session grains would (state
-    /// serialized by the silo's own serializer; 90 % completed, 10 % active, all older than any
-    /// session the bench makes afterwards), in transactions of 100,000 rows; the counters follow
-    /// through the catalog's triggers.
+    /// serialized by the silo's own serializer; one in <paramref name="activeEvery"/> active, the
+    /// rest completed; all older than any session the bench makes afterwards), in transactions of
+    /// 100,000 rows; the counters follow through the catalog's triggers. With
+    /// <paramref name="leases"/>, each active session also gets the row its first heartbeat would
+    /// have written (a one-hour lease), which its liveness shard loads when it activates.
     /// </summary>
-    private static async Task SeedAsync(EmbeddedMesh mesh, int count)
+    public static async Task SeedAsync(EmbeddedMesh mesh, int count, int activeEvery = 10, bool leases = false)
     {
         var serializer = mesh.Silo.Services.GetRequiredService<Serializer>();
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = mesh.DatabasePath, Pooling = false, DefaultTimeout = 60 }.ToString());
@@ -122,11 +125,17 @@ internal static class ScaleBench
             var status = insert.Parameters.Add("@status", SqliteType.Integer);
             var created = insert.Parameters.Add("@created", SqliteType.Integer);
             var payload = insert.Parameters.Add("@payload", SqliteType.Blob);
+            await using var lease = connection.CreateCommand();
+            lease.Transaction = transaction;
+            lease.CommandText = "INSERT INTO Leases (Kind, Id, Shard, Epoch, TtlMs) VALUES (@kind, @id, @shard, 0, 3600000);";
+            var leaseKind = lease.Parameters.Add("@kind", SqliteType.Integer);
+            var leaseId = lease.Parameters.Add("@id", SqliteType.Text);
+            var leaseShard = lease.Parameters.Add("@shard", SqliteType.Integer);
             for (var i = start; i < Math.Min(count, start + 100_000); i++)
             {
                 var session = Guid.NewGuid();
                 var at = oldest.AddMilliseconds(i);
-                var state = i % 10 == 0 ? SessionStatus.Active : SessionStatus.Completed;
+                var state = i % activeEvery == 0 ? SessionStatus.Active : SessionStatus.Completed;
                 id.Value = session.ToString("N", CultureInfo.InvariantCulture);
                 status.Value = (int)state;
                 created.Value = at.UtcTicks;
@@ -145,6 +154,12 @@ internal static class ScaleBench
                     },
                 });
                 await insert.ExecuteNonQueryAsync();
+                if (leases && state == SessionStatus.Active)
+                {
+                    var key = LeaseKey.ForSession(session);
+                    (leaseKind.Value, leaseId.Value, leaseShard.Value) = ((int)key.Kind, key.Id, key.Shard);
+                    await lease.ExecuteNonQueryAsync();
+                }
             }
 
             await transaction.CommitAsync();

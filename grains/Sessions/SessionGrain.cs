@@ -18,7 +18,14 @@ namespace SessionMesh.Grains.Sessions;
 /// counters together; a write that fails leaves memory as it was, so a failed call changes nothing.
 /// The handoff as a durable process is in SessionGrain.Handoff.cs.
 /// </summary>
+/// <remarks>
+/// Idle for two minutes, it deactivates (Orleans' default is 15 minutes): its state
+/// is all in storage and its liveness in a shard, so memory follows the sessions in use rather than
+/// every session touched in the last quarter hour (3.7 KB each; BENCHMARKS.md). The next call reads
+/// it back with one indexed read.
+/// </remarks>
 [GrainType("session")]
+[CollectionAgeLimit(Minutes = 2)]
 public sealed partial class SessionGrain(
     [PersistentState("session", MeshStorage.Sessions)] IPersistentState<SessionState> state,
     IMeshCounters counters,
