@@ -140,7 +140,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
             GrainFactory.GetGrain<ILivenessShardGrain>(shard).QueryAsync(LeaseKind.Session, health, after, query.Limit + 1, cancellationToken)));
         var merged = perShard.SelectMany(x => x).OrderBy(l => l.Key.Id, StringComparer.Ordinal).Take(query.Limit + 1).ToList();
         var page = merged.Take(query.Limit).ToList();
-        var sessions = await Task.WhenAll(page.Select(l => TryGetSessionAsync(Guid.ParseExact(l.Key.Id, "N"), cancellationToken)));
+        var sessions = await SessionReads.ReadAsync(GrainFactory, catalog, [.. page.Select(l => Guid.ParseExact(l.Key.Id, "N"))], cancellationToken);
         var found = page.Zip(sessions)
             .Where(x => x.Second is { Status: SessionStatus.Active })
             .Select(x => new DiscoveredSession(x.Second!, x.First))
@@ -162,7 +162,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
         {
             var entries = await catalog.ListAsync(status, agents, query.Limit + 1, after, cancellationToken);
             var batch = entries.Take(query.Limit).ToList();
-            var sessions = await Task.WhenAll(batch.Select(e => TryGetSessionAsync(e.SessionId, cancellationToken)));
+            var sessions = await SessionReads.ReadAsync(GrainFactory, catalog, [.. batch.Select(e => e.SessionId)], cancellationToken);
             var leases = await Task.WhenAll(batch.Select(e => LeaseOfAsync(LeaseKey.ForSession(e.SessionId), cancellationToken)));
             for (var i = 0; i < batch.Count; i++)
             {
@@ -183,18 +183,6 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
             }
 
             after = batch[^1];
-        }
-    }
-
-    private async Task<SessionSnapshot?> TryGetSessionAsync(Guid sessionId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await GrainFactory.GetGrain<ISessionGrain>(sessionId).GetAsync(cancellationToken);
-        }
-        catch (SessionNotFoundException)
-        {
-            return null; // retracted between the index read and now
         }
     }
 

@@ -25,6 +25,14 @@ public interface ISessionCatalog
     /// </summary>
     Task<IReadOnlyList<SessionCatalogEntry>> ListResumeDueAsync(DateTimeOffset recordedBefore, SessionCatalogEntry? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The sessions among <paramref name="sessionIds"/> as last written, read in one query from their
+    /// rows — what their grains hold once a write is acknowledged — without activating them. A
+    /// session without a row holding its state (none, or one written before migration 014) is left
+    /// out; ask its grain.
+    /// </summary>
+    Task<IReadOnlyDictionary<Guid, SessionSnapshot>> ReadAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken);
+
     /// <summary>The counters.</summary>
     Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken);
 }

@@ -31,9 +31,12 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
         // One row more than asked tells whether another page exists.
         var entries = await catalog.ListAsync(status, null, limit + 1, after, cancellationToken);
         var pageEntries = entries.Take(limit).ToList();
-        var sessions = await Task.WhenAll(pageEntries.Select(e => GrainFactory.GetGrain<ISessionGrain>(e.SessionId).GetAsync(cancellationToken)));
+        var sessions = await SessionReads.ReadAsync(GrainFactory, catalog, [.. pageEntries.Select(e => e.SessionId)], cancellationToken);
         var next = entries.Count > limit ? PageCursor.ForCatalog(pageEntries[^1]) : null;
-        return new SessionPage(sessions, next);
+
+        // A session retracted between the index read and this one is left out; the cursor still
+        // moves past its position.
+        return new SessionPage([.. sessions.OfType<SessionSnapshot>()], next);
     }
 
     public Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken = default) => catalog.GetStatsAsync(cancellationToken);

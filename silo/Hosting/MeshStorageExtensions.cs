@@ -58,7 +58,7 @@ public static partial class MeshStorageExtensions
         silo.Services.AddSingleton(dataSource);
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
             new SchemaParticipant(dataSource, dialect, sp.GetRequiredService<ILogger<SchemaParticipant>>()));
-        silo.Services.AddSingleton<ISessionCatalog>(new SqlSessionCatalog(dataSource));
+        silo.Services.AddSingleton<ISessionCatalog>(services => new SqlSessionCatalog(dataSource, services.GetRequiredService<Serializer>()));
         silo.Services.AddSingleton<ILeaseStore>(new SqlLeaseStore(dataSource));
         silo.Services.AddSingleton<SessionMesh.Grains.Logs.ISessionLogStore>(new SqlSessionLogStore(dataSource));
         silo.Services.AddSingleton<IMeshCounters>(new SqlMeshCounters(dataSource));

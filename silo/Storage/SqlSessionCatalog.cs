@@ -1,12 +1,13 @@
 using System.Data.Common;
 using System.Globalization;
+using Orleans.Serialization;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Sessions;
 
 namespace SessionMesh.Silo.Storage;
 
 /// <summary>Reads of the session catalog (migrations 004 and 014; its rows are written by <see cref="SessionStateStorage"/>): the same statements on SQLite and PostgreSQL.</summary>
-public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
+public sealed class SqlSessionCatalog(DbDataSource dataSource, Serializer serializer) : ISessionCatalog
 {
     public async Task<SessionStatus?> GetRecordedStatusAsync(Guid sessionId, CancellationToken cancellationToken)
     {
@@ -63,6 +64,36 @@ public sealed class SqlSessionCatalog(DbDataSource dataSource) : ISessionCatalog
                 ? [("before", recordedBefore.UtcTicks), ("afterTicks", position.At.UtcTicks), ("afterId", Key(position.SessionId)), ("limit", limit)]
                 : [("before", recordedBefore.UtcTicks), ("limit", limit)]);
         return await ReadEntriesAsync(connection, command, limit, cancellationToken);
+    }
+
+    public async Task<IReadOnlyDictionary<Guid, SessionSnapshot>> ReadAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        var found = new Dictionary<Guid, SessionSnapshot>(sessionIds.Count);
+        if (sessionIds.Count == 0)
+        {
+            return found;
+        }
+
+        // Primary-key lookups, one per id: the cost is the page, not the catalog.
+        var keys = sessionIds.Select((id, i) => ($"id{i}", (object?)Key(id))).ToArray();
+        var (connection, command) = await dataSource.CommandAsync(
+            $"SELECT Payload FROM SessionCatalog WHERE SessionId IN ({string.Join(", ", keys.Select(k => "@" + k.Item1))}) AND Payload IS NOT NULL;",
+            cancellationToken, keys);
+        await using (connection)
+        await using (command)
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (serializer.Deserialize<SessionState>((byte[])reader.GetValue(0))?.Session is { } session)
+                {
+                    found[session.Id] = session;
+                }
+            }
+        }
+
+        return found;
     }
 
     public async Task<SessionStats> GetStatsAsync(CancellationToken cancellationToken)
