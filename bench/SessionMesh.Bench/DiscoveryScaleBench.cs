@@ -9,8 +9,8 @@ namespace SessionMesh.Bench;
 /// Alive discovery with 100k and 1M tracked sessions (embedded SQLite). Each point is a fresh silo
 /// over a catalog seeded directly — every session active, each with the lease row its first
 /// heartbeat would have written — because tracking a million sessions through the API would take
-/// longer than the whole benchmark may. The liveness shards load those leases when they activate,
-/// as after a restart; the session grains are not active, so the first pass over the pages reads
+/// longer than the whole benchmark may. The liveness shards load those leases when they activate
+/// (a second silo over the seeded database, as after a restart); the session grains are not active, so the first pass over the pages reads
 /// each session from the database (cold), and the second pass over the same pages finds them
 /// active (warm).
 /// </summary>
@@ -21,7 +21,7 @@ internal static class DiscoveryScaleBench
         var points = options.PointsOr([100_000, 1_000_000]);
         Console.WriteLine($"# SessionMesh discovery at scale — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded SQLite, {options.DiscoverySamples} consecutive pages of 100 per pass");
         Console.WriteLine();
-        Console.WriteLine("| tracked sessions | seeded in s | shards loaded in s | cold p50 ms | cold p99 ms | warm p50 ms | warm p99 ms |");
+        Console.WriteLine("| tracked sessions | seeded in s | first page s | cold p50 ms | cold p99 ms | warm p50 ms | warm p99 ms |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
         for (var p = 0; p < points.Length; p++)
         {
@@ -41,11 +41,11 @@ internal static class DiscoveryScaleBench
             var seeded = watch.Elapsed;
             await using var mesh = await EmbeddedMesh.StartAsync(options.SiloPort + 10 + p, options.GatewayPort + 10 + p, dataDirectory);
 
-            // The first query activates all 16 shards, each loading its share of the leases (and
-            // the first page's sessions: the timed passes start at the second page, still cold).
+            // The shards loaded their leases when the silo started (it pings all 16 then); the first
+            // page, unrecorded, reads the first 100 sessions, so the timed passes start cold at the second.
             watch.Restart();
             await mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Limit = 100 });
-            var loaded = watch.Elapsed;
+            var first = watch.Elapsed;
 
             var cold = await AlivePagesAsync(mesh.Agents, options.DiscoverySamples, skipFirst: true);
             var warm = await AlivePagesAsync(mesh.Agents, options.DiscoverySamples, skipFirst: true);
@@ -54,9 +54,9 @@ internal static class DiscoveryScaleBench
             Figures.Set($"alive_seeded_cold_p99_ms_{at}", Load.Percentile(cold, 0.99));
             Figures.Set($"alive_seeded_p50_ms_{at}", Load.Percentile(warm, 0.50));
             Figures.Set($"alive_seeded_p99_ms_{at}", Load.Percentile(warm, 0.99));
-            Figures.Set($"alive_shards_loaded_s_{at}", loaded.TotalSeconds);
+            Figures.Set($"alive_seeded_first_page_s_{at}", first.TotalSeconds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {tracked:N0} | {seeded.TotalSeconds:0.0} | {loaded.TotalSeconds:0.0} | {Load.Percentile(cold, 0.50):0.00} | {Load.Percentile(cold, 0.99):0.00} | {Load.Percentile(warm, 0.50):0.00} | {Load.Percentile(warm, 0.99):0.00} |"));
+                $"| {tracked:N0} | {seeded.TotalSeconds:0.0} | {first.TotalSeconds:0.0} | {Load.Percentile(cold, 0.50):0.00} | {Load.Percentile(cold, 0.99):0.00} | {Load.Percentile(warm, 0.50):0.00} | {Load.Percentile(warm, 0.99):0.00} |"));
         }
     }
 

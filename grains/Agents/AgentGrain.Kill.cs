@@ -52,12 +52,21 @@ public sealed partial class AgentGrain
 
         if (request.Force || grace == TimeSpan.Zero)
         {
-            state.State.CascadeOnKill = request.Cascade;
+            // A cascade asked for by an earlier kill (the agent may be draining) stays: kills only widen.
+            state.State.CascadeOnKill |= request.Cascade;
             return await FinalizeKillAsync(request.Force ? "forced" : "no grace", driveNow: true);
         }
 
         if (agent.Status == AgentStatus.Draining)
         {
+            if (request.Cascade && !state.State.CascadeOnKill)
+            {
+                // A cascade asked for while the agent drains widens the kill under way (the grace
+                // period stays); a kill without one never narrows it.
+                state.State.CascadeOnKill = true;
+                agent = await CommitAsync(agent, () => state.State.CascadeOnKill = false);
+            }
+
             return agent;
         }
 

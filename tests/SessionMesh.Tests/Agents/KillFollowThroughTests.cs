@@ -40,6 +40,26 @@ public sealed class KillFollowThroughTests
         Assert.Equal(killedCount, (await mesh.Agents.GetStatsAsync()).AgentsKilled);
     }
 
+    /// <summary>
+    /// Regression, found by the model test (replay "6422834081900238966,17808929932016945437,41"): a
+    /// kill with cascade sent while a kill without one drained was answered Draining and its cascade
+    /// dropped, and a forced kill without cascade replaced an earlier cascade. Kills only widen.
+    /// </summary>
+    [Fact]
+    public async Task A_cascade_asked_for_while_an_agent_drains_widens_the_kill_and_no_later_kill_narrows_it()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var (agentId, current, descendant) = await AgentWithWorkAsync(mesh);
+        Assert.Equal(AgentStatus.Draining, (await mesh.Agents.KillAsync(agentId, cascade: false, grace: TimeSpan.FromMinutes(10))).Status);
+        Assert.Equal(AgentStatus.Draining, (await mesh.Agents.KillAsync(agentId, cascade: true, grace: TimeSpan.FromMinutes(10))).Status);
+        Assert.Equal(AgentStatus.Killed, (await mesh.Agents.KillAsync(agentId, force: true, cascade: false)).Status);
+
+        await AgentRegistryTests.WaitForAsync(
+            () => mesh.Sessions.GetSessionAsync(descendant), s => s.Status == SessionStatus.Failed, seconds: Generous.TotalSeconds);
+        Assert.StartsWith("killed", (await mesh.Sessions.GetSessionAsync(descendant)).Error, StringComparison.Ordinal);
+        Assert.Equal(SessionStatus.Failed, (await mesh.Sessions.GetSessionAsync(current)).Status);
+    }
+
     [Fact]
     public async Task A_graceful_kill_ended_by_its_grace_period_finishes_everything_once_and_for_good()
     {
