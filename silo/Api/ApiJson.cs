@@ -91,4 +91,3 @@ public static class ApiJson
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;
-
