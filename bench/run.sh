@@ -2,8 +2,8 @@
 # Every figure of BENCHMARKS.md in one run, next to its alternative measured on the same machine:
 #   bench/run.sh [--quick]
 # writes bench/results/latest.json (named figures, the machine, the commit) and
-# bench/results/scale.png (the 1k → 1M curve). --quick: 5 s per figure instead of 10 (under
-# 10 minutes here). Installs what it needs when missing (wrk, gnuplot, PostgreSQL — Debian
+# bench/results/scale.png (the 1k → 1M curve). --quick: 5 s per figure instead of 10, and no
+# workstation-GC pass (under 10 minutes here). Installs what it needs when missing (wrk, gnuplot, PostgreSQL — Debian
 # packages), starts a throwaway PostgreSQL and a silo process on free loopback ports, and stops
 # both (by PID) when done.
 set -euo pipefail
@@ -43,14 +43,20 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 dotnet build bench/SessionMesh.Bench -c Release -v q -nologo >/dev/null
-bench() { dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.dll "$@" --json "$figures"; }
+# Figures go to $figures, or to $FIGURES when a call sets it.
+bench() { dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.dll "$@" --json "${FIGURES:-$figures}"; }
+embedded=(--seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200)
 
 echo "== heartbeats, no-op calls, SQLite spawns, alive discovery, memory (embedded SQLite)"
-bench --seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200
+bench "${embedded[@]}"
 
-echo "== the same with workstation GC (DOTNET_gcServer=0): the GC trade-off, next to the default's figures"
-DOTNET_gcServer=0 dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.dll \
-  --seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200 --json "$work/figures-workstation-gc.json"
+workstation_gc=()
+if [ $quick = 0 ]; then
+  # Not in --quick (it keeps to the figures issue 15 names, under 10 minutes).
+  echo "== the same with workstation GC (DOTNET_gcServer=0): the GC trade-off, next to the default's figures"
+  DOTNET_gcServer=0 FIGURES=$work/figures-workstation-gc.json bench "${embedded[@]}"
+  workstation_gc=(--workstation-gc "$work/figures-workstation-gc.json")
+fi
 
 echo "== PostgreSQL: three silos, spawn and handoff next to a raw upsert and a row update per heartbeat"
 PG_BIN=$(scripts/postgres.sh bin)
@@ -109,5 +115,5 @@ done
 kill "$silo_pid" && wait "$silo_pid" 2>/dev/null || true
 silo_pid=
 
-python3 bench/results.py "$figures" "${wrk_files[@]}" --workstation-gc "$work/figures-workstation-gc.json" \
+python3 bench/results.py "$figures" "${wrk_files[@]}" "${workstation_gc[@]}" \
   --quick "$quick" --seconds "$seconds" --load-at-start "$load_at_start" --out "$results"

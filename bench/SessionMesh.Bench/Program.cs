@@ -121,7 +121,8 @@ if (options.Sessions > 0)
     Console.WriteLine($"\n{options.Sessions} sessions spawned + first heartbeat in {watch.Elapsed.TotalSeconds:0.0} s ({options.Sessions / watch.Elapsed.TotalSeconds:0} /s, persisted)");
     Figures.Set($"spawn_and_heartbeat_per_s_{scale}", options.Sessions / watch.Elapsed.TotalSeconds);
 
-    // Every session grain is active now: discovery reads their snapshots from memory.
+    // Every session grain is active now (discovery reads the pages' rows either way; what differs
+    // is the heap the collector walks).
     var active = GC.GetTotalMemory(forceFullCollection: true);
     var activations = await management.GetTotalActivationCount();
     // One unrecorded page first: the discovery path compiles on its first use.
@@ -130,9 +131,8 @@ if (options.Sessions > 0)
     var warm = await DiscoveryScaleBench.AlivePagesAsync(agents, options.DiscoverySamples);
     warmPause = GC.GetTotalPauseDuration() - warmPause;
 
-    // Once idle they deactivate (forced here; in production after the collection age) and what
-    // stays is each session's lease in its liveness shard: discovery then reads each page's
-    // sessions from the database.
+    // Once idle they deactivate (forced here; in production after two idle minutes) and what
+    // stays is each session's lease in its liveness shard.
     var idle = await IdleMemoryAsync(management);
     var remaining = await management.GetTotalActivationCount();
     var cold = await DiscoveryScaleBench.AlivePagesAsync(agents, options.DiscoverySamples);
