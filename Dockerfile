@@ -8,10 +8,14 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY grain-interfaces/SessionMesh.GrainInterfaces.csproj grain-interfaces/
 COPY grains/SessionMesh.Grains.csproj grains/
+COPY storage/SessionMesh.Storage.csproj storage/
+COPY client/SessionMesh.Client.csproj client/
 COPY silo/SessionMesh.Silo.csproj silo/
 RUN dotnet restore silo/SessionMesh.Silo.csproj
 COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
+COPY storage/ storage/
+COPY client/ client/
 COPY silo/ silo/
 RUN dotnet publish silo/SessionMesh.Silo.csproj -c Release -o /app --no-restore --nologo
 

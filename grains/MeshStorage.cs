@@ -11,4 +11,7 @@ public static class MeshStorage
     /// row listings read and the counters commit in one statement.
     /// </summary>
     public const string Sessions = "sessions";
+
+    /// <summary>The grain storage Orleans streams keep their subscriptions in (the name Orleans looks for).</summary>
+    public const string PubSub = "PubSubStore";
 }

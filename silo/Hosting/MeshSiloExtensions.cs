@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using SessionMesh.Grains;
 using SessionMesh.Grains.Liveness;
+using SessionMesh.Storage;
 using SessionMesh.Topology;
 
 namespace SessionMesh.Silo.Hosting;
@@ -9,9 +10,6 @@ namespace SessionMesh.Silo.Hosting;
 /// <summary>Everything a SessionMesh silo needs besides its storage.</summary>
 public static class MeshSiloExtensions
 {
-    /// <summary>The grain storage Orleans streams keep their subscriptions in.</summary>
-    public const string PubSubStore = "PubSubStore";
-
     /// <summary>
     /// A complete SessionMesh silo: streams, liveness, and storage — PostgreSQL when a connection
     /// string is given, else SQLite in <paramref name="dataDirectory"/>.

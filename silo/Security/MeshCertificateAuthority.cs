@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SessionMesh.Client.Tls;
+using SessionMesh.Storage;
 
 namespace SessionMesh.Silo.Security;
 

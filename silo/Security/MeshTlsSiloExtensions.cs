@@ -1,5 +1,6 @@
 using Orleans.Configuration;
 using SessionMesh.Client.Tls;
+using SessionMesh.Storage;
 
 namespace SessionMesh.Silo.Security;
 

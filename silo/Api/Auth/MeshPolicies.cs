@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.RateLimiting;
 using SessionMesh.Keys;
-using SessionMesh.Silo.Storage;
+using SessionMesh.Storage;
 
 namespace SessionMesh.Silo.Api.Auth;
 

@@ -1,0 +1,150 @@
+using System.Data.Common;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using Orleans.Serialization;
+using Orleans.Storage;
+using SessionMesh.Grains;
+using SessionMesh.Grains.Audit;
+using SessionMesh.Grains.Liveness;
+using SessionMesh.Grains.Sessions;
+
+namespace SessionMesh.Storage;
+
+/// <summary>
+/// Wires a database into a silo: grain state, reminders, the session catalog, leases and counters —
+/// SQLite for the embedded silo, PostgreSQL (plus clustering) for many silos. The schema is applied
+/// before any provider reads its queries.
+/// </summary>
+public static partial class MeshStorageExtensions
+{
+    /// <summary>The providers' invariant name for Microsoft.Data.Sqlite (not "Microsoft.Data.Sqlite").</summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+
+    public const string PostgresInvariant = "Npgsql";
+
+    /// <summary>The database file inside the data directory.</summary>
+    public const string DatabaseFileName = "sessionmesh.db";
+
+    /// <summary>Stores everything in <c>{dataDirectory}/sessionmesh.db</c>, created and migrated at start.</summary>
+    public static ISiloBuilder UseEmbeddedStorage(this ISiloBuilder silo, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        var directory = OwnerOnlyFiles.Directory(dataDirectory);
+        OwnerOnlyFiles.Database(Path.Combine(directory, DatabaseFileName));
+        return silo.UseSqlStorage(new GatedSqliteDataSource(Path.Combine(directory, DatabaseFileName)), SqlDialect.Sqlite, SqliteInvariant);
+    }
+
+    /// <summary>Stores everything in PostgreSQL and uses it for cluster membership, so any number of silos share it.</summary>
+    public static ISiloBuilder UsePostgresStorage(this ISiloBuilder silo, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        // No driver keepalive (it blocks a pool thread per idle connection on a hung server): the
+        // pool watch finds connections a restarted server dropped, asynchronously.
+        var dataSource = NpgsqlDataSource.Create(connectionString);
+        silo.Services.AddHostedService(sp => new PostgresPoolWatch(dataSource, sp.GetRequiredService<ILogger<PostgresPoolWatch>>()));
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = PostgresInvariant;
+            o.DataSource = dataSource;
+        });
+        return silo.UseSqlStorage(dataSource, SqlDialect.Postgres, PostgresInvariant);
+    }
+
+    private static ISiloBuilder UseSqlStorage(this ISiloBuilder silo, DbDataSource dataSource, SqlDialect dialect, string invariant)
+    {
+        silo.Services.AddSingleton(dataSource);
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
+            new SchemaParticipant(dataSource, dialect, sp.GetRequiredService<ILogger<SchemaParticipant>>()));
+        silo.Services.AddSingleton<ISessionCatalog>(services => new SqlSessionCatalog(dataSource, services.GetRequiredService<Serializer>()));
+        silo.Services.AddSingleton<ILeaseStore>(new SqlLeaseStore(dataSource));
+        silo.Services.AddSingleton<SessionMesh.Grains.Logs.ISessionLogStore>(new SqlSessionLogStore(dataSource));
+        silo.Services.AddSingleton<IMeshCounters>(new SqlMeshCounters(dataSource));
+        silo.Services.AddSingleton<SessionMesh.Grains.Agents.IDirectiveStore>(new SqlDirectiveStore(dataSource));
+        silo.Services.AddSingleton<IMeshAuditStore>(new SqlAuditStore(dataSource));
+        silo.Services.AddSingleton<MeshAuditor>();
+
+        foreach (var name in new[] { MeshStorage.Name, MeshStorage.PubSub })
+        {
+            silo.AddAdoNetGrainStorage(name, (OptionsBuilder<AdoNetGrainStorageOptions> options) =>
+                options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.Invariant = invariant;
+                    o.DataSource = dataSource;
+                    // Orleans' own version-tolerant binary format: [Id]-numbered fields, polymorphic results.
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+            silo.Services.TranslateStorageFaults(name, dataSource);
+        }
+
+        // One committer per silo; SQLite has a single writer anyway, a server overlaps a few transactions.
+        silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : 4));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(MeshStorage.Sessions, (sp, _) => new FaultTranslatingGrainStorage(
+            new SessionStateStorage(dataSource, sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<Serializer>(), sp.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name)),
+            dataSource));
+
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = invariant;
+            o.DataSource = dataSource;
+        });
+        return silo;
+    }
+
+    /// <summary>Wraps the grain storage registered as <paramref name="name"/> in <see cref="FaultTranslatingGrainStorage"/>.</summary>
+    private static void TranslateStorageFaults(this IServiceCollection services, string name, DbDataSource dataSource)
+    {
+        var registered = services.Single(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, name));
+        var create = registered.KeyedImplementationFactory
+            ?? throw new InvalidOperationException($"grain storage '{name}' is not registered through a factory; cannot wrap it");
+        services.Remove(registered);
+        services.AddKeyedSingleton<IGrainStorage>(name, (sp, key) => new FaultTranslatingGrainStorage((IGrainStorage)create(sp, key), dataSource));
+    }
+
+    /// <summary>
+    /// Applies the schema first thing in the silo's lifecycle. A database that cannot be reached yet
+    /// (still starting, a network not up) is retried with backoff, saying why each time, until it
+    /// answers or the silo is stopped; nothing else in the silo starts before it.
+    /// </summary>
+    private sealed partial class SchemaParticipant(DbDataSource dataSource, SqlDialect dialect, ILogger<SchemaParticipant> logger) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(SchemaParticipant), ServiceLifecycleStage.First, async ct =>
+            {
+                var backoff = TimeSpan.FromSeconds(1);
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await SchemaMigrator.ApplyAsync(dataSource, dialect, logger, ct);
+                        break;
+                    }
+                    catch (Exception ex) when (IsUnreachable(ex) && !ct.IsCancellationRequested)
+                    {
+                        LogUnreachable(logger, dialect, attempt, backoff.TotalSeconds, ex.GetType().Name, ex.Message);
+                        await Task.Delay(backoff, ct);
+                        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                    }
+                }
+
+                logger.LogInformation("SessionMesh data: {Dialect} at {Location}", dialect,
+                    dataSource is GatedSqliteDataSource sqlite ? sqlite.DatabasePath : new NpgsqlConnectionStringBuilder(dataSource.ConnectionString) { Password = null }.ToString());
+            });
+
+        /// <summary>Faults worth waiting out: the server is not there (yet), or not answering. A bad password or schema error is not.</summary>
+        private static bool IsUnreachable(Exception ex) => ex switch
+        {
+            NpgsqlException { IsTransient: true } => true,
+            NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => true,
+            PostgresException { SqlState: "57P03" } => true, // the database system is starting up
+            System.Net.Sockets.SocketException or TimeoutException => true,
+            _ => false,
+        };
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Dialect} database not reachable at start (attempt {Attempt}): {Kind}: {Reason}. Retrying in {Seconds} s.")]
+        private static partial void LogUnreachable(ILogger logger, SqlDialect dialect, int attempt, double seconds, string kind, string reason);
+    }
+}

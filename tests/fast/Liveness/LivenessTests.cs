@@ -1,0 +1,224 @@
+using SessionMesh.Agents;
+using SessionMesh.Discovery;
+using SessionMesh.Errors;
+using SessionMesh.Grains.Sessions;
+using SessionMesh.Liveness;
+using SessionMesh.Sessions;
+using SessionMesh.Tests.Agents;
+using SessionMesh.Tests.Infrastructure;
+
+namespace SessionMesh.Tests.Liveness;
+
+[Collection(LeaseTimingCollection.Name)]
+public sealed class LivenessTests(SessionClusterFixture fixture)
+{
+    private static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(2);
+
+    // Expiry must be seen within TTL + 1 s; the extra quarter second is the read's own round trip.
+    // Expiry is due within TTL + ¼ s, up to 5 s later right after the shard itself stalled (a busy test
+    // process stalls it): the tests wait for it, this long at most, and never call the mesh meanwhile
+    // except to read.
+    private static readonly double ExpiryPatience = 30;
+
+    private MeshCluster Mesh => fixture.Mesh;
+
+    [Fact]
+    public async Task A_session_that_never_heartbeats_holds_no_lease_and_never_expires()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Quiet", "p", new SessionContext());
+        var key = LeaseKey.ForSession(id);
+        Assert.Null(await LivenessShards.For(Mesh.Client, key).GetAsync(key));
+
+        var active = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, Limit = 500 });
+        Assert.Contains(active.Sessions, s => s.Session.Id == id && s.Lease is null);
+        Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Alive), s => s.Session.Id == id);
+        Assert.DoesNotContain(await AllAsync(DiscoveryFilter.Stale), s => s.Session.Id == id);
+    }
+
+    /// <summary>
+    /// On a mesh clock the test moves (its own cluster): a 10-minute lease is alive, then stale past
+    /// half its TTL, then expired by the shard's own timer. Real time only has to be shorter than
+    /// minutes, so a loaded machine cannot skip the stale window (with a 10 s TTL on the wall clock,
+    /// one run in twenty observed the lease first after it had already expired).
+    /// </summary>
+    [Fact]
+    public async Task A_heartbeat_makes_a_session_alive_then_stale_then_expired_without_any_call()
+    {
+        var clock = new SteppingClock();
+        await using var mesh = await MeshCluster.StartAsync(clock: clock);
+        var ttl = TimeSpan.FromMinutes(10);
+        var id = await mesh.Sessions.SpawnAgentSessionAsync("Beating", "p", new SessionContext());
+        var lease = await mesh.Agents.HeartbeatSessionAsync(id, ttl: ttl);
+        Assert.Equal(LeaseHealth.Alive, lease.Health);
+        Assert.Equal(lease.LastHeartbeat + ttl, lease.ExpiresAt);
+        Assert.Contains(await AllAsync(mesh, DiscoveryFilter.Alive), s => s.Session.Id == id);
+
+        // Past half the TTL with no heartbeat: overdue, not yet expired.
+        clock.Advance(TimeSpan.FromMinutes(6));
+        var key = LeaseKey.ForSession(id);
+        Assert.Equal(LeaseHealth.Stale, (await LivenessShards.For(mesh.Client, key).GetAsync(key))?.Health);
+        Assert.Contains(await AllAsync(mesh, DiscoveryFilter.Stale), s => s.Session.Id == id);
+        Assert.DoesNotContain(await AllAsync(mesh, DiscoveryFilter.Alive), s => s.Session.Id == id);
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(id)).Status);
+
+        // Past the TTL: nothing renews the lease, and the shard's own timer must find the expiry.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var expired = await Eventually.WaitForAsync(() => mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
+        var stats = await mesh.Agents.GetStatsAsync();
+        Assert.Equal(1, stats.SessionsExpired);
+        Assert.Equal(1, stats.Sessions.Failed);
+        Assert.Null(await LivenessShards.For(mesh.Client, key).GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Heartbeats_keep_a_lease_alive_past_its_ttl()
+    {
+        // A TTL with slack for a loaded machine: each beat may be up to 5 s late and the lease still holds,
+        // while 12 beats a second apart outlive the TTL twice.
+        var ttl = TimeSpan.FromSeconds(6);
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Steady", "p", new SessionContext(), leaseTtl: ttl);
+        for (var i = 0; i < 12; i++)
+        {
+            await Task.Delay(ttl / 6);
+            await Mesh.Agents.HeartbeatSessionAsync(id);
+        }
+
+        Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task A_ttl_given_at_spawn_starts_the_lease_at_once()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Leased", "p", new SessionContext(), leaseTtl: ShortTtl);
+        var key = LeaseKey.ForSession(id);
+        var lease = await Eventually.WaitForAsync(() => LivenessShards.For(Mesh.Client, key).GetAsync(key), l => l is not null);
+        Assert.Equal(ShortTtl, lease!.Ttl);
+        var expired = await Eventually.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
+    }
+
+    [Fact]
+    public async Task A_lost_agent_comes_back_with_its_current_epoch()
+    {
+        var before = await Mesh.Agents.GetStatsAsync();
+        var agentId = $"agent-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: ShortTtl);
+
+        var lost = await Eventually.WaitForAsync(() => Mesh.Agents.GetAgentAsync(agentId), a => a.Status != AgentStatus.Idle, ExpiryPatience);
+        Assert.Equal(AgentStatus.Lost, lost.Status);
+        // At least this one: the cluster is shared, and another test's lease may run out meanwhile.
+        Assert.True((await Mesh.Agents.GetStatsAsync()).AgentsLost >= before.AgentsLost + 1);
+
+        await Assert.ThrowsAsync<StaleEpochException>(() => Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: 7));
+        await Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: lost.Epoch, ttl: TimeSpan.FromMinutes(1));
+        Assert.Equal(AgentStatus.Idle, (await Mesh.Agents.GetAgentAsync(agentId)).Status);
+    }
+
+    [Fact]
+    public async Task A_heartbeat_writes_nothing_to_the_database()
+    {
+        var agentId = $"agent-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(agentId, "scouting");
+        await Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: 1);
+        var before = await DatabaseFingerprintAsync();
+
+        for (var i = 0; i < 50; i++)
+        {
+            await Mesh.Agents.HeartbeatAgentAsync(agentId, epoch: 1);
+        }
+
+        Assert.Equal(before, await DatabaseFingerprintAsync());
+    }
+
+    [Fact]
+    public void Leases_spread_over_every_shard_by_a_hash_that_never_changes()
+    {
+        var shards = Enumerable.Range(0, 2000).Select(_ => LeaseKey.ForSession(Guid.NewGuid()).Shard).ToHashSet();
+        Assert.Equal(LivenessShards.Count, shards.Count);
+
+        // Stored leases are reloaded by shard number: the hash must be the same in every process and
+        // every release, so these values are pinned (FNV-1a over kind and id).
+        Assert.Equal(12, LeaseKey.ForAgent("123").Shard);
+        Assert.Equal(5, LeaseKey.ForAgent("agent-7").Shard);
+        Assert.Equal(5, LeaseKey.ForSession(Guid.Empty).Shard);
+    }
+
+    [Fact]
+    public async Task Discovery_narrows_by_agent_and_by_specialization()
+    {
+        var spec = $"spec-{Guid.NewGuid():N}";
+        var a = $"agent-a-{Guid.NewGuid():N}";
+        var b = $"agent-b-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(a, spec);
+        await Mesh.Agents.RegisterAsync(b, $"other-{spec}");
+        var sa = await Mesh.Sessions.SpawnAgentSessionAsync("A", "p", new SessionContext(), agentId: a);
+        var sb = await Mesh.Sessions.SpawnAgentSessionAsync("B", "p", new SessionContext(), agentId: b);
+        var sa2 = await Mesh.Sessions.SpawnAgentSessionAsync("A", "p", new SessionContext(), agentId: a);
+        await Mesh.Agents.HeartbeatSessionAsync(sa2, agentEpoch: 1, ttl: TimeSpan.FromMinutes(1));
+
+        var byAgent = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, AgentId = a });
+        Assert.Equal([sa2, sa], byAgent.Sessions.Select(s => s.Session.Id));
+        var bySpec = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.All, Specialization = spec });
+        Assert.Equal([sa2, sa], bySpec.Sessions.Select(s => s.Session.Id));
+        var aliveBySpec = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Specialization = spec });
+        Assert.Equal([sa2], aliveBySpec.Sessions.Select(s => s.Session.Id));
+        Assert.NotNull(aliveBySpec.Sessions[0].Lease);
+        var paged = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, AgentId = a, Limit = 1 });
+        var rest = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Active, AgentId = a, Limit = 1, Cursor = paged.NextCursor });
+        Assert.Equal([sa2, sa], paged.Sessions.Concat(rest.Sessions).Select(s => s.Session.Id));
+        Assert.Null(rest.NextCursor);
+        Assert.DoesNotContain(sb, bySpec.Sessions.Select(s => s.Session.Id));
+        await Assert.ThrowsAsync<InvalidInputException>(() => Mesh.Agents.DiscoverAsync(new DiscoveryQuery { AgentId = a, Specialization = spec }));
+        await Assert.ThrowsAsync<InvalidInputException>(() => Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = (DiscoveryFilter)42 }));
+    }
+
+    [Fact]
+    public async Task Alive_discovery_pages_across_shards_without_gaps_or_repeats()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 40; i++)
+        {
+            var id = await Mesh.Sessions.SpawnAgentSessionAsync("Pager", "p", new SessionContext());
+            await Mesh.Agents.HeartbeatSessionAsync(id, ttl: TimeSpan.FromMinutes(2));
+            ids.Add(id);
+        }
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var page = await Mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = DiscoveryFilter.Alive, Limit = 7, Cursor = cursor });
+            Assert.True(page.Sessions.Count <= 7);
+            seen.AddRange(page.Sessions.Select(s => s.Session.Id));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.Superset(ids.ToHashSet(), seen.ToHashSet());
+    }
+
+    private Task<List<DiscoveredSession>> AllAsync(DiscoveryFilter filter) => AllAsync(Mesh, filter);
+
+    private static async Task<List<DiscoveredSession>> AllAsync(MeshCluster mesh, DiscoveryFilter filter)
+    {
+        var all = new List<DiscoveredSession>();
+        string? cursor = null;
+        do
+        {
+            var page = await mesh.Agents.DiscoverAsync(new DiscoveryQuery { Filter = filter, Limit = 500, Cursor = cursor });
+            all.AddRange(page.Sessions);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    /// <summary>Every row of every table that a heartbeat could touch, with its version.</summary>
+    private Task<string> DatabaseFingerprintAsync() => Mesh.QueryAsync("""
+        SELECT (SELECT group_concat(GrainTypeString || GrainIdExtensionString || ':' || Version, ',') FROM OrleansStorage)
+            || '|' || (SELECT group_concat(Kind || Id || ':' || Epoch || ':' || TtlMs, ',') FROM Leases)
+            || '|' || (SELECT group_concat(SessionId || Status || ':' || Version, ',') FROM SessionCatalog);
+        """);
+}

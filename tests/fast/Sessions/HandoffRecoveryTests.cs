@@ -1,0 +1,220 @@
+using SessionMesh.Errors;
+using SessionMesh.Sessions;
+using SessionMesh.Tests.Agents;
+using SessionMesh.Tests.Infrastructure;
+
+namespace SessionMesh.Tests.Sessions;
+
+/// <summary>A handoff is a recorded intent: interrupted between the child's write and the parent's, recovery leaves no orphan, and a retry returns the child.</summary>
+public sealed class HandoffRecoveryTests
+{
+    private static SessionContext Context(Phase phase) => new() { IssueNumber = 9, CurrentPhase = phase, WorktreePath = ".worktrees/issue-9" };
+
+    /// <summary>
+    /// A real trigger on the storage table that lets the parent's first UPDATE (the recorded intent)
+    /// through and refuses every later one (the HandedOff write, the rollback): the handoff is cut
+    /// exactly between the child's write and the parent's.
+    /// </summary>
+    private static Task RefuseParentUpdatesAfterTheFirstAsync(MeshCluster mesh, Guid parentId) => mesh.ExecuteSqlAsync($"""
+        CREATE TABLE test_parent_updates (n INTEGER NOT NULL);
+        INSERT INTO test_parent_updates VALUES (0);
+        CREATE TRIGGER test_cut_handoff BEFORE UPDATE ON SessionCatalog
+        WHEN OLD.SessionId = '{parentId:N}'
+        BEGIN
+            UPDATE test_parent_updates SET n = n + 1;
+            SELECT RAISE(ABORT, 'I/O error (injected)') WHERE (SELECT n FROM test_parent_updates) >= 2;
+        END;
+        """);
+
+    /// <summary>
+    /// In a silo on <paramref name="directory"/>: a session whose handoff to <paramref name="childId"/>
+    /// is cut between the child's write and the parent's; then the silo stops and the fault is healed.
+    /// </summary>
+    private static async Task<Guid> CutHandoffAndStopAsync(string directory, Guid childId)
+    {
+        Guid parentId;
+        await using (var mesh = await MeshCluster.StartAsync(directory))
+        {
+            parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+            await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Client.GetGrain<ISessionGrain>(parentId).HandoffAsync(
+                new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId }));
+        }
+
+        await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
+        return parentId;
+    }
+
+    private static Task HealAsync(MeshCluster mesh) => mesh.ExecuteSqlAsync("DROP TRIGGER test_cut_handoff; DROP TABLE test_parent_updates;");
+
+    [Fact]
+    public async Task A_handoff_cut_between_the_child_and_the_parent_write_is_finished_by_recovery_with_one_child()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+        var childId = Guid.NewGuid();
+        var handoff = new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId, Context = Context(Phase.Review) };
+        var parentGrain = mesh.Client.GetGrain<ISessionGrain>(parentId);
+
+        await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => parentGrain.HandoffAsync(handoff));
+
+        // Nothing half-done is visible: the child was taken back, the parent is still Active.
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => mesh.Sessions.GetSessionAsync(childId));
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(parentId)).Status);
+
+        await HealAsync(mesh);
+        Assert.Equal(1, await parentGrain.ResumeAsync());
+
+        var parent = await mesh.Sessions.GetSessionAsync(parentId);
+        Assert.Equal((SessionStatus.HandedOff, "ReviewAgent"), (parent.Status, parent.HandoffTo));
+        Assert.Equal([childId], parent.ChildSessions);
+        var child = await mesh.Sessions.GetSessionAsync(childId);
+        Assert.Equal((SessionStatus.Active, (Guid?)parentId), (child.Status, child.ParentSession));
+        Assert.Equal([childId], (await mesh.Sessions.ListActiveSessionsAsync(limit: 10)).Sessions.Select(s => s.Id));
+        Assert.Equal(new SessionStats(2, 1, 1, 0, 0), await mesh.Sessions.GetStatsAsync());
+
+        // The client retries the handoff it saw fail: it gets the child already made, not a second one or a 409.
+        Assert.Equal(childId, (await parentGrain.HandoffAsync(handoff)).Id);
+        Assert.Equal([childId], (await mesh.Sessions.GetSessionAsync(parentId)).ChildSessions);
+        Assert.Equal(0, await parentGrain.ResumeAsync());
+    }
+
+    [Fact]
+    public async Task A_cut_handoff_is_finished_after_a_restart_without_anyone_asking_for_it()
+    {
+        var directory = MeshCluster.NewDataDirectory();
+        var childId = Guid.NewGuid();
+        var parentId = await CutHandoffAndStopAsync(directory, childId);
+        await using var restarted = await MeshCluster.StartAsync(directory);
+
+        // Reading the listing activates the parent (or the recovery sweep gets there first), which
+        // rolls the recorded handoff forward: the child's row appears, then the parent leaves the listing.
+        var active = await Eventually.WaitForAsync(
+            () => restarted.Sessions.ListActiveSessionsAsync(limit: 10), page => page.Sessions.Any(s => s.Id == childId) && page.Sessions.All(s => s.Id != parentId), seconds: 150);
+        Assert.Equal([childId], active.Sessions.Select(s => s.Id));
+        var parent = await restarted.Sessions.GetSessionAsync(parentId);
+        Assert.Equal(SessionStatus.HandedOff, parent.Status);
+        Assert.Equal([childId], parent.ChildSessions);
+        Assert.Equal(9UL, (await restarted.Sessions.GetSessionAsync(childId)).Context.IssueNumber);
+    }
+
+    /// <summary>
+    /// After the restart nothing reads the parent (the test watches its row with SQL, since a listing
+    /// would activate it and its activation resumes the handoff): only the recovery sweep, which every
+    /// silo asks for, can finish it. The mesh clock is moved past the sweep's grace period.
+    /// </summary>
+    [Fact]
+    public async Task A_cut_handoff_is_finished_by_the_recovery_sweep_when_nothing_touches_its_session()
+    {
+        var directory = MeshCluster.NewDataDirectory();
+        var childId = Guid.NewGuid();
+        var parentId = await CutHandoffAndStopAsync(directory, childId);
+        var clock = new SteppingClock();
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await using var restarted = await MeshCluster.StartAsync(directory, clock: clock);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        while (await RowAsync(directory, parentId) != $"{(int)SessionStatus.HandedOff}|")
+        {
+            await Task.Delay(250, timeout.Token);
+        }
+
+        Assert.Equal($"{(int)SessionStatus.Active}|", await RowAsync(directory, childId));
+        Assert.Equal([childId], (await restarted.Sessions.GetSessionAsync(parentId)).ChildSessions);
+    }
+
+    /// <summary>A session's catalog status and whether it still holds a recorded handoff, read with SQL.</summary>
+    private static Task<string> RowAsync(string directory, Guid sessionId) =>
+        MeshCluster.QueryAsync(directory, $"SELECT Status || '|' || COALESCE(ResumeTicks, '') FROM SessionCatalog WHERE SessionId = '{sessionId:N}';");
+
+    [Fact]
+    public async Task A_retried_handoff_naming_its_child_returns_that_child_and_an_unnamed_one_is_refused()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+        var grain = mesh.Client.GetGrain<ISessionGrain>(parentId);
+        var handoff = new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = Guid.NewGuid() };
+
+        var first = await grain.HandoffAsync(handoff);
+        var again = await grain.HandoffAsync(handoff);
+        Assert.Equal(first.Id, again.Id);
+        Assert.Equal([first.Id], (await mesh.Sessions.GetSessionAsync(parentId)).ChildSessions);
+        await Assert.ThrowsAsync<InvalidTransitionException>(() => grain.HandoffAsync(new SessionHandoff { ToAgent = "ReviewAgent" }));
+    }
+
+    [Fact]
+    public async Task A_handoff_without_a_context_keeps_the_parents_and_new_results_append()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var analysis = new IssueAnalysisResult("medium", TimeSpan.FromMinutes(5));
+        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration) with { PreviousResults = [analysis] });
+        var grain = mesh.Client.GetGrain<ISessionGrain>(parentId);
+
+        var kept = await grain.HandoffAsync(new SessionHandoff { ToAgent = "ReviewAgent" });
+        Assert.Equal((9UL, ".worktrees/issue-9", Phase.CodeGeneration), (kept.Context.IssueNumber, kept.Context.WorktreePath, kept.Context.CurrentPhase));
+        Assert.Equal([analysis], kept.Context.PreviousResults);
+
+        // A context that gives only a phase and a new result keeps the issue and worktree; results append.
+        var review = new ReviewResult(8, 0);
+        var next = await mesh.Client.GetGrain<ISessionGrain>(kept.Id).HandoffAsync(
+            new SessionHandoff { ToAgent = "TestAgent", Context = new SessionContext { CurrentPhase = Phase.Test, PreviousResults = [review] } });
+        Assert.Equal((9UL, ".worktrees/issue-9", Phase.Test), (next.Context.IssueNumber, next.Context.WorktreePath, next.Context.CurrentPhase));
+        Assert.Equal([analysis, review], next.Context.PreviousResults);
+    }
+
+    [Fact]
+    public async Task A_context_over_the_limit_is_refused_naming_it_and_changes_nothing()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        // Each payload within the 64 KiB one result may hold; the parent's three make about 180 KB.
+        static GenericResult Notes(string name, char fill) => new(name, $"\"{new string(fill, 60_000)}\"");
+        GenericResult[] big = [Notes("a", 'x'), Notes("b", 'x'), Notes("c", 'x')];
+        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", new SessionContext { PreviousResults = big });
+        var before = await mesh.Sessions.GetStatsAsync();
+
+        // Inherited results count: the parent's 180 KB plus 120 KB more is over 256 KiB.
+        var error = await Assert.ThrowsAsync<ContextTooLargeException>(() => mesh.Sessions.HandoffAsync(
+            parentId, "ReviewAgent", new SessionContext { PreviousResults = [Notes("d", 'y'), Notes("e", 'y')] }));
+        Assert.Equal(MeshLimits.MaxContextBytes, error.Limit);
+        Assert.Contains("256 KiB", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(parentId)).Status);
+        Assert.Equal(before, await mesh.Sessions.GetStatsAsync());
+        await Assert.ThrowsAsync<ContextTooLargeException>(() => mesh.Sessions.SpawnAgentSessionAsync(
+            "CodeGenAgent", "p", new SessionContext { PreviousResults = [.. big, Notes("f", 'z'), Notes("g", 'z')] }));
+    }
+
+    [Fact]
+    public async Task Lineage_and_descendants_come_as_summaries_and_descendants_page_by_cursor()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var root = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+        var chain = new List<Guid>();
+        var at = root;
+        for (var i = 0; i < 5; i++)
+        {
+            at = await mesh.Sessions.HandoffAsync(at, $"Agent{i}", Context(Phase.Review));
+            chain.Add(at);
+        }
+
+        var directory = mesh.Client.GetGrain<ISessionDirectoryGrain>(0);
+        var lineage = await directory.GetLineageSummariesAsync(at);
+        Assert.Equal([root, .. chain], lineage.Select(s => s.Id));
+
+        var seen = new List<Guid>();
+        string? cursor = null;
+        do
+        {
+            var page = await directory.GetDescendantPageAsync(root, 2, cursor, includeContext: false);
+            Assert.InRange(page.Sessions.Count, 1, 2);
+            Assert.All(page.Sessions, s => Assert.Null(s.Context.IssueNumber));
+            seen.AddRange(page.Sessions.Select(s => s.Id));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        Assert.Equal(chain, seen);
+        var withContext = await directory.GetDescendantPageAsync(root, 10, null, includeContext: true);
+        Assert.All(withContext.Sessions, s => Assert.Equal(9UL, s.Context.IssueNumber));
+        await Assert.ThrowsAsync<InvalidInputException>(() => directory.GetDescendantPageAsync(root, 0, null, false));
+    }
+}

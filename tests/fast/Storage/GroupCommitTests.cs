@@ -1,0 +1,110 @@
+using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
+using SessionMesh.Errors;
+using SessionMesh.Sessions;
+using SessionMesh.Storage;
+using SessionMesh.Tests.Infrastructure;
+
+namespace SessionMesh.Tests.Storage;
+
+/// <summary>
+/// Session writes from many grains share transactions, and a write that fails fails alone. The
+/// test holds the silo's SQLite write gate so that writes pile up behind a transaction in flight,
+/// which is what concurrency does, without depending on timing.
+/// </summary>
+public sealed class GroupCommitTests
+{
+    private const int Sessions = 40;
+
+    [Fact]
+    public async Task Writes_that_arrive_while_one_is_in_flight_share_one_transaction()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var ids = await SpawnAsync(mesh);
+        var (gate, committer) = Parts(mesh);
+        var commitsBefore = committer.Commits;
+
+        Task<SessionSnapshot>[] completions;
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            completions = [.. ids.Select(id => mesh.Client.GetGrain<ISessionGrain>(id).CompleteAsync())];
+            await WaitForPendingAsync(committer, Sessions);
+        }
+
+        var completed = await Task.WhenAll(completions);
+        Assert.All(completed, s => Assert.Equal(SessionStatus.Completed, s.Status));
+
+        // The write that took the gate first (alone, or with whatever had arrived with it), then one
+        // transaction for all that waited behind it.
+        Assert.InRange(committer.Commits - commitsBefore, 1, 2);
+        Assert.Equal(new SessionStats(Sessions, 0, 0, Sessions, 0), await mesh.Sessions.GetStatsAsync());
+    }
+
+    [Fact]
+    public async Task A_write_refused_inside_a_shared_transaction_fails_alone_and_the_others_commit()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var ids = await SpawnAsync(mesh);
+        var refused = ids[Sessions / 2];
+        await mesh.ExecuteSqlAsync($"""
+            CREATE TRIGGER test_refuse_one BEFORE UPDATE ON SessionCatalog
+            WHEN OLD.SessionId = '{refused:N}'
+            BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
+            """);
+        var (gate, committer) = Parts(mesh);
+
+        Task<SessionSnapshot>[] completions;
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            completions = [.. ids.Select(id => mesh.Client.GetGrain<ISessionGrain>(id).CompleteAsync())];
+            await WaitForPendingAsync(committer, Sessions);
+        }
+
+        for (var i = 0; i < Sessions; i++)
+        {
+            if (ids[i] == refused)
+            {
+                await Assert.ThrowsAsync<StorageUnavailableException>(() => completions[i]);
+            }
+            else
+            {
+                Assert.Equal(SessionStatus.Completed, (await completions[i]).Status);
+            }
+        }
+
+        // Memory, row and counters agree on each: the refused session is still Active and can finish later.
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(refused)).Status);
+        Assert.Equal(new SessionStats(Sessions, 1, 0, Sessions - 1, 0), await mesh.Sessions.GetStatsAsync());
+        await mesh.ExecuteSqlAsync("DROP TRIGGER test_refuse_one;");
+        await mesh.Sessions.CompleteSessionAsync(refused);
+        Assert.Equal(new SessionStats(Sessions, 0, 0, Sessions, 0), await mesh.Sessions.GetStatsAsync());
+    }
+
+    private static async Task<Guid[]> SpawnAsync(MeshCluster mesh)
+    {
+        var ids = new Guid[Sessions];
+        for (var i = 0; i < Sessions; i++)
+        {
+            ids[i] = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "group commit", new SessionContext());
+        }
+
+        return ids;
+    }
+
+    private static (SqliteWriteGate Gate, GroupCommitter Committer) Parts(MeshCluster mesh)
+    {
+        var services = mesh.Cluster.Silos[0].SiloHost.Services;
+        var dataSource = Assert.IsType<GatedSqliteDataSource>(services.GetRequiredService<DbDataSource>());
+        return (dataSource.WriteGate, services.GetRequiredService<GroupCommitter>());
+    }
+
+    /// <summary>Waits (bounded) until the committer holds this many unanswered writes.</summary>
+    private static async Task WaitForPendingAsync(GroupCommitter committer, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (committer.Pending < count)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+}
