@@ -42,9 +42,9 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-dotnet build bench/SessionMesh.Bench -c Release -v q -nologo >/dev/null
+dotnet build bench -c Release -v q -nologo >/dev/null
 # Figures go to $figures, or to $FIGURES when a call sets it.
-bench() { dotnet bench/SessionMesh.Bench/bin/Release/net10.0/SessionMesh.Bench.dll "$@" --json "${FIGURES:-$figures}"; }
+bench() { dotnet bench/bin/Release/net10.0/SessionMesh.Bench.dll "$@" --json "${FIGURES:-$figures}"; }
 embedded=(--seconds "$seconds" --concurrency 256 --sessions 100000 --pages 200)
 
 echo "== heartbeats, no-op calls, SQLite spawns, alive discovery, memory (embedded SQLite)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A longer soak of the randomized model-based tests (tests/SessionMesh.Tests/Model): every property
+# A longer soak of the randomized model-based tests (tests/fast/Model): every property
 # runs RUNS random operation sequences (the two-silo one SILO_RUNS) against a real cluster with the
 # audit after each sequence, and the result is summed up as sequences, operations, violations.
 #   bench/soak.sh [RUNS] [SILO_RUNS]        defaults: 500 and 25
@@ -14,7 +14,7 @@ trap 'rm -f "$log"' EXIT
 started=$(date +%s)
 status=0
 SESSION_MESH_MODEL_RUNS=$runs SESSION_MESH_MODEL_SILO_RUNS=$silo_runs \
-  dotnet test tests/SessionMesh.Tests -c Release --no-build --filter "Category=Model" \
+  dotnet test tests/fast -c Release --no-build --filter "Category=Model" \
   --logger "console;verbosity=detailed" >"$log" 2>&1 || status=$?
 
 # Passing properties print "MODEL <mix>: N sequences, M operations, 0 violations, T s";

@@ -59,12 +59,13 @@ public sealed class GatedSqliteDataSource : DbDataSource
 /// text (the silo's texts are a fixed set); a text that does not compile yet (a table a migration
 /// has still to create) counts as a write and is asked again next time.
 /// </summary>
-internal static class SqliteStatements
+public static class SqliteStatements
 {
     private const int MaxRemembered = 4096;
 
     private static readonly ConcurrentDictionary<string, bool> Writes = new(StringComparer.Ordinal);
 
+    /// <summary>Whether running <paramref name="commandText"/> on <paramref name="connection"/> (open) may write.</summary>
     public static bool MayWrite(SqliteConnection connection, string commandText)
     {
         if (Writes.TryGetValue(commandText, out var known))

@@ -28,6 +28,7 @@ public sealed partial class TopologyFanOut : ITopologyObserver, IAsyncDisposable
     public static readonly TimeSpan RenewPeriod = TimeSpan.FromSeconds(15);
 
     private readonly IGrainFactory _grains;
+    private readonly TimeProvider _clock;
     private readonly ILogger<TopologyFanOut> _logger;
     private readonly Channel<Work> _inbox = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _readersLock = new();
@@ -39,9 +40,13 @@ public sealed partial class TopologyFanOut : ITopologyObserver, IAsyncDisposable
     private Task? _renewal;
     private long _last;
 
-    public TopologyFanOut(IGrainFactory grains, ILogger<TopologyFanOut> logger)
+    /// <param name="grains">Reaches the topology log.</param>
+    /// <param name="clock">The mesh's clock (<see cref="MeshClock"/>): it paces the renewals.</param>
+    /// <param name="logger">Where failed renewals are reported.</param>
+    public TopologyFanOut(IGrainFactory grains, [FromKeyedServices(MeshClock.Key)] TimeProvider clock, ILogger<TopologyFanOut> logger)
     {
         _grains = grains;
+        _clock = clock;
         _logger = logger;
     }
 
@@ -114,7 +119,7 @@ public sealed partial class TopologyFanOut : ITopologyObserver, IAsyncDisposable
 
     private async Task RenewAsync()
     {
-        using var timer = new PeriodicTimer(RenewPeriod);
+        using var timer = new PeriodicTimer(RenewPeriod, _clock);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))

@@ -9,11 +9,12 @@ public sealed class SessionClusterCollection : ICollectionFixture<SessionCluster
 }
 
 /// <summary>
-/// Tests that measure leases against the wall clock (TTLs of seconds) run alone, after the parallel
-/// collections, with a cluster of their own: a busy test process must not stretch a heartbeat gap past a TTL.
+/// Tests that move the mesh's clock (lease expiry, TTLs): a cluster of their own, so moving time
+/// expires nothing another collection relies on. TTLs are minutes of mesh time, stepped in one call:
+/// a busy machine cannot stretch a gap past a TTL, and nothing waits for a TTL to pass.
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class LeaseTimingCollection : ICollectionFixture<SessionClusterFixture>
+[CollectionDefinition(Name)]
+public sealed class SteppedClockCollection : ICollectionFixture<SessionClusterFixture>
 {
-    public const string Name = "lease timing";
+    public const string Name = "stepped clock";
 }

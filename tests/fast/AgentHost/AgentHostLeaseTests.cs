@@ -1,48 +1,56 @@
+using Microsoft.Extensions.Time.Testing;
 using SessionMesh.Agents;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.AgentHost;
 
-/// <summary>Heartbeats of a hosted agent against short TTLs: run alone, so a busy test process does not stretch a gap past a TTL.</summary>
-[Collection(LeaseTimingCollection.Name)]
-public sealed class AgentHostLeaseTests(SessionClusterFixture fixture)
+/// <summary>
+/// A hosted agent's heartbeats against its TTL, on stepped time: the host's timer runs on a fake
+/// clock and the mesh on a stepping one, moved together a third of a TTL at a time, so the test
+/// neither waits for TTLs to pass nor depends on how busy the machine is.
+/// </summary>
+public sealed class AgentHostLeaseTests
 {
-    // Beats every TTL/3: a TTL of 10 s leaves a loaded test process (GC pauses of several seconds
-    // were seen) room to miss one beat without the lease running out, which this test is not about.
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
-
-    private MeshCluster Mesh => fixture.Mesh;
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
 
     [Fact]
     public async Task Heartbeats_keep_the_agent_and_session_leases_alive_over_several_ttls()
     {
+        var meshClock = new SteppingClock();
+        await using var mesh = await MeshCluster.StartAsync(clock: meshClock);
+        var hostClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var agentId = AgentHostHarness.NewAgentId();
         var probe = new WorkProbe();
-        await using var harness = await AgentHostHarness.StartAsync(Mesh, o =>
+        await using var harness = await AgentHostHarness.StartAsync(mesh, o =>
         {
             o.AgentId = agentId;
             o.Specialization = "dotnet-hosting";
             o.LeaseTtl = Ttl;
-        }, (context, token) => probe.ReadDirectivesUntilStoppedAsync(context, token));
-        var context = await probe.Started;
-        var session = await Mesh.Sessions.GetSessionAsync(context.SessionId);
-
-        // Beats renew both leases long after a single TTL would have run out.
+        }, (context, token) => probe.ReadDirectivesUntilStoppedAsync(context, token), hostClock);
+        var context = await probe.Started.WaitAsync(TimeSpan.FromSeconds(AgentHostHarness.Patience));
+        var session = await mesh.Sessions.GetSessionAsync(context.SessionId);
         var agentKey = LeaseKey.ForAgent(agentId);
         var sessionKey = LeaseKey.ForSession(context.SessionId);
-        var renewedPast = session.CreatedAt + (2 * Ttl);
-        var agentLease = await Eventually.WaitForAsync(() => LivenessShards.For(Mesh.Client, agentKey).GetAsync(agentKey), l => l?.LastHeartbeat > renewedPast, AgentHostHarness.Patience);
-        var sessionLease = await Eventually.WaitForAsync(() => LivenessShards.For(Mesh.Client, sessionKey).GetAsync(sessionKey), l => l?.LastHeartbeat > renewedPast, AgentHostHarness.Patience);
 
-        Assert.True(agentLease?.LastHeartbeat > renewedPast, $"agent lease: {agentLease}");
-        Assert.True(sessionLease?.LastHeartbeat > renewedPast, $"session lease: {sessionLease}");
-        Assert.Equal((Ttl, context.Epoch), (agentLease!.Ttl, agentLease.Epoch));
-        Assert.Equal(Ttl, sessionLease!.Ttl);
-        Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(context.SessionId)).Status);
-        var agent = await Mesh.Agents.GetAgentAsync(agentId);
+        // Seven beats a third of a TTL apart: the leases outlive two TTLs, renewed at each step.
+        for (var step = 1; step <= 7; step++)
+        {
+            meshClock.Advance(Ttl / 3);
+            var due = meshClock.GetUtcNow() - TimeSpan.FromSeconds(30);
+            hostClock.Advance(Ttl / 3);
+            var agentBeat = await Eventually.WaitForAsync(() => LivenessShards.For(mesh.Client, agentKey).GetAsync(agentKey), l => l?.LastHeartbeat >= due, AgentHostHarness.Patience);
+            var sessionBeat = await Eventually.WaitForAsync(() => LivenessShards.For(mesh.Client, sessionKey).GetAsync(sessionKey), l => l?.LastHeartbeat >= due, AgentHostHarness.Patience);
+            Assert.True(agentBeat?.LastHeartbeat >= due, $"step {step}: agent lease {agentBeat}");
+            Assert.True(sessionBeat?.LastHeartbeat >= due, $"step {step}: session lease {sessionBeat}");
+            Assert.Equal((Ttl, context.Epoch, LeaseHealth.Alive), (agentBeat!.Ttl, agentBeat.Epoch, agentBeat.Health));
+            Assert.Equal((Ttl, LeaseHealth.Alive), (sessionBeat!.Ttl, sessionBeat.Health));
+        }
+
+        Assert.True(meshClock.GetUtcNow() > session.CreatedAt + (2 * Ttl));
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(context.SessionId)).Status);
+        var agent = await mesh.Agents.GetAgentAsync(agentId);
         Assert.Equal((AgentStatus.Busy, (Guid?)context.SessionId), (agent.Status, agent.CurrentSession));
     }
 }

@@ -9,18 +9,19 @@ using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Liveness;
 
-[Collection(LeaseTimingCollection.Name)]
+[Collection(SteppedClockCollection.Name)]
 public sealed class LivenessTests(SessionClusterFixture fixture)
 {
-    private static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(2);
+    /// <summary>A TTL of mesh time, stepped past in one call; far longer than any stall of a busy machine.</summary>
+    private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(10);
 
-    // Expiry must be seen within TTL + 1 s; the extra quarter second is the read's own round trip.
-    // Expiry is due within TTL + ¼ s, up to 5 s later right after the shard itself stalled (a busy test
-    // process stalls it): the tests wait for it, this long at most, and never call the mesh meanwhile
-    // except to read.
+    // Once the clock is past a lease's expiry, the shard's next tick (real time, a fraction of a
+    // second) finds it; a busy test process may delay that tick: the tests wait this long at most.
     private static readonly double ExpiryPatience = 30;
 
     private MeshCluster Mesh => fixture.Mesh;
+
+    private SteppingClock Clock => fixture.Clock;
 
     [Fact]
     public async Task A_session_that_never_heartbeats_holds_no_lease_and_never_expires()
@@ -74,26 +75,31 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
     [Fact]
     public async Task Heartbeats_keep_a_lease_alive_past_its_ttl()
     {
-        // A TTL with slack for a loaded machine: each beat may be up to 5 s late and the lease still holds,
-        // while 12 beats a second apart outlive the TTL twice.
-        var ttl = TimeSpan.FromSeconds(6);
-        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Steady", "p", new SessionContext(), leaseTtl: ttl);
+        // Twelve beats a sixth of the TTL apart outlive the TTL twice; one more gap of a whole TTL ends it.
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Steady", "p", new SessionContext(), leaseTtl: Ttl);
         for (var i = 0; i < 12; i++)
         {
-            await Task.Delay(ttl / 6);
+            Clock.Advance(Ttl / 6);
             await Mesh.Agents.HeartbeatSessionAsync(id);
         }
 
         Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+        var key = LeaseKey.ForSession(id);
+        Assert.Equal(LeaseHealth.Alive, (await LivenessShards.For(Mesh.Client, key).GetAsync(key))?.Health);
+
+        Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+        var expired = await Eventually.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
     }
 
     [Fact]
     public async Task A_ttl_given_at_spawn_starts_the_lease_at_once()
     {
-        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Leased", "p", new SessionContext(), leaseTtl: ShortTtl);
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Leased", "p", new SessionContext(), leaseTtl: Ttl);
         var key = LeaseKey.ForSession(id);
         var lease = await Eventually.WaitForAsync(() => LivenessShards.For(Mesh.Client, key).GetAsync(key), l => l is not null);
-        Assert.Equal(ShortTtl, lease!.Ttl);
+        Assert.Equal(Ttl, lease!.Ttl);
+        Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
         var expired = await Eventually.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
     }
@@ -103,7 +109,8 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
     {
         var before = await Mesh.Agents.GetStatsAsync();
         var agentId = $"agent-{Guid.NewGuid():N}";
-        await Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: ShortTtl);
+        await Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: Ttl);
+        Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
 
         var lost = await Eventually.WaitForAsync(() => Mesh.Agents.GetAgentAsync(agentId), a => a.Status != AgentStatus.Idle, ExpiryPatience);
         Assert.Equal(AgentStatus.Lost, lost.Status);

@@ -11,6 +11,7 @@ using SessionMesh.Tests.Infrastructure;
 namespace SessionMesh.Tests.Audit;
 
 /// <summary>The audit of the mesh's invariants, through a .NET client, HTTP and `session-mesh doctor`.</summary>
+[Trait("Category", "Cli")]
 public sealed class AuditTests
 {
     private static SessionContext Context(Phase phase) => new() { IssueNumber = 9, CurrentPhase = phase };

@@ -8,6 +8,7 @@ using static Microsoft.Playwright.Assertions;
 namespace SessionMesh.Tests.Browser;
 
 /// <summary>The /topology page in a real Chromium against a real silo: sign-in, live updates, actions.</summary>
+[Trait("Category", "Browser")]
 [Collection(BrowserCollection.Name)]
 public sealed partial class TopologyPageTests(BrowserFixture fixture)
 {

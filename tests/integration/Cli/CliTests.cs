@@ -4,6 +4,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Cli;
 
 /// <summary>The session-mesh tool against a real silo on a loopback port.</summary>
+[Trait("Category", "Cli")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class CliTests(HttpSiloFixture fixture)
 {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace SessionMesh.Tests.Cli;
 
 /// <summary>Retries against a real HTTP server on loopback that fails on purpose.</summary>
+[Trait("Category", "Cli")]
 public sealed class RetryTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using SessionMesh.Tests.Infrastructure;
 namespace SessionMesh.Tests.Cli;
 
 /// <summary>`dotnet tool install` from a locally packed package gives a working `session-mesh` command.</summary>
+[Trait("Category", "Cli")]
 public sealed class ToolInstallTests
 {
     [Fact]

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace SessionMesh.Tests.Cluster;
 
 /// <summary>Several real silo processes sharing a real PostgreSQL: restarts, a crash under load, a database restart.</summary>
+[Trait("Category", "Postgres")]
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHelper output)
 {

@@ -3,6 +3,7 @@ using System.Text;
 
 namespace SessionMesh.Tests.Http;
 
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class AuthTests(HttpSiloFixture fixture)
 {

@@ -4,6 +4,7 @@ using System.Text;
 namespace SessionMesh.Tests.Http;
 
 /// <summary>Garbage in gets a 4xx problem naming what is wrong, and leaves what is stored as it was.</summary>
+[Trait("Category", "Http")]
 [Collection(QuietHttpSiloCollection.Name)]
 public sealed class BadInputTests(HttpSiloFixture fixture)
 {

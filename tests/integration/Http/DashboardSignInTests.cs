@@ -9,6 +9,7 @@ namespace SessionMesh.Tests.Http;
 /// database (a sign-in made on one silo works on another), revocation ends a sign-in, logout, and
 /// security headers; malformed posts are a 4xx.
 /// </summary>
+[Trait("Category", "Http")]
 public sealed class DashboardSignInTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 namespace SessionMesh.Tests.Http;
 
 /// <summary>Every endpoint of the mesh over HTTP, with the status codes a client relies on.</summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class EndpointTests(HttpSiloFixture fixture)
 {

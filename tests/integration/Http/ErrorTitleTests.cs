@@ -8,6 +8,7 @@ namespace SessionMesh.Tests.Http;
 /// alike — with faults made by real SQL on a real silo's database, and the silo serves again after.
 /// (A silo that does not answer is the cluster tests' part: it needs real silo processes.)
 /// </summary>
+[Trait("Category", "Http")]
 public sealed class ErrorTitleTests
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace SessionMesh.Tests.Http;
 /// a 5xx, and every rejected request leaves stats, sessions, registry and keys exactly as they were.
 /// Seeded (SESSIONMESH_FUZZ_SEED repeats a run); the seed is in every failure message.
 /// </summary>
+[Trait("Category", "Http")]
 public sealed class FuzzTests(ITestOutputHelper output)
 {
     private const int Requests = 2000;

@@ -10,6 +10,7 @@ namespace SessionMesh.Tests.Http;
 /// One id alphabet for agent ids, specializations and key labels, enforced at the API, in the grains
 /// and by load-config: every accepted id is addressable by path, everything else is a 400 naming the rule.
 /// </summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class IdAlphabetTests(HttpSiloFixture fixture)
 {

@@ -8,6 +8,7 @@ namespace SessionMesh.Tests.Http;
 /// The key tree: a key mints only keys that expire no later and do no more than itself, revoking a
 /// key revokes everything minted from it, and the listing shows the tree.
 /// </summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class KeyTreeTests(HttpSiloFixture fixture)
 {

@@ -7,6 +7,7 @@ namespace SessionMesh.Tests.Http;
 /// Nothing is stored that cannot be read back: every typed result is checked completely at the edge,
 /// each missing or out-of-range property named by its path, and a refused spawn or handoff stores nothing.
 /// </summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class ResultValidationTests(HttpSiloFixture fixture)
 {

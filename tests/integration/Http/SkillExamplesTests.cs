@@ -4,6 +4,7 @@ using SessionMesh.Tests.Infrastructure;
 namespace SessionMesh.Tests.Http;
 
 /// <summary>The calls documented in the session-mesh skill, sent as written (base URL replaced), get 200s.</summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class SkillExamplesTests(HttpSiloFixture fixture)
 {

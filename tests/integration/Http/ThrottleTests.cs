@@ -11,6 +11,7 @@ namespace SessionMesh.Tests.Http;
 /// never reach a key grain or the database; a good client is never throttled by another's failures.
 /// Each test has its own silo, so its throttling touches no other test.
 /// </summary>
+[Trait("Category", "Http")]
 public sealed class ThrottleTests
 {
     private const string Stats = "/api/session-mesh/stats";

@@ -5,6 +5,7 @@ using System.Text;
 namespace SessionMesh.Tests.Http;
 
 /// <summary>Framing and header faults: a 4xx (a problem body wherever the request reaches the app), never a 500.</summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class TransportEdgeTests(HttpSiloFixture fixture)
 {

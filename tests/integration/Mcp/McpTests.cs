@@ -7,6 +7,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Mcp;
 
 /// <summary>The mesh's MCP server at /mcp, driven by the C# SDK's own client over real HTTP.</summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class McpTests(HttpSiloFixture fixture)
 {

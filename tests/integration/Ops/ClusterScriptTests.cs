@@ -7,6 +7,7 @@ namespace SessionMesh.Tests.Ops;
 /// scripts/cluster.sh guarding what it starts and stops: no second `up` over a running cluster, no
 /// signal to a PID that is not its own silo, no silo without a connection string.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class ClusterScriptTests : IDisposable
 {
     private readonly string _state = Directory.CreateTempSubdirectory("sessionmesh-cluster-test-").FullName;

@@ -13,6 +13,7 @@ namespace SessionMesh.Tests.Ops;
 /// heartbeat. The figure goes to the test output (README "Failover bounds"); the assertion is that
 /// every lease is still enforced, whichever silo tracked it.
 /// </summary>
+[Trait("Category", "Postgres")]
 [Collection(PostgresCollection.Name)]
 public sealed class FailoverMeasurementTests(PostgresServer postgres, ITestOutputHelper output)
 {

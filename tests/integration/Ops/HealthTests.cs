@@ -8,6 +8,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Ops;
 
 /// <summary>Readiness that tells the truth while the database hangs, and a start that waits for the database.</summary>
+[Trait("Category", "Postgres")]
 [Collection(PostgresCollection.Name)]
 public sealed class HealthTests(PostgresServer postgres)
 {

@@ -5,6 +5,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Ops;
 
 /// <summary>What a person reads in a silo's console at the default levels (silo/appsettings.json).</summary>
+[Trait("Category", "Process")]
 public sealed class LogTests
 {
     private const string Summary = "SessionMesh silo is up.";

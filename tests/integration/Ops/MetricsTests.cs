@@ -8,6 +8,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Ops;
 
 /// <summary>The Prometheus endpoint of a real silo, over real HTTP.</summary>
+[Trait("Category", "Process")]
 public sealed partial class MetricsTests
 {
     [Fact]

@@ -7,6 +7,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Ops;
 
 /// <summary>Settings are checked before anything starts, and every problem names its setting and where it came from.</summary>
+[Trait("Category", "Process")]
 public sealed class SettingsTests
 {
     [Fact]

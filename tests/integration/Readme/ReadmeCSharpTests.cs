@@ -10,6 +10,7 @@ namespace SessionMesh.Tests.Readme;
 /// (referencing client/ like a user's app would) and run against a real embedded silo started on
 /// free ports; the app finds the silo through the same SessionMesh__* settings a user would set.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed partial class ReadmeCSharpTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(4);

@@ -7,6 +7,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Runner;
 
 /// <summary>GET /agents/{id}/directives/stream over real HTTP: resumable by sequence, nothing lost or doubled.</summary>
+[Trait("Category", "Cli")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class DirectiveStreamTests(HttpSiloFixture fixture)
 {

@@ -8,6 +8,7 @@ namespace SessionMesh.Tests.Runner;
 /// `session-mesh run` supervising real bash agents against a real silo: steer reaches the process,
 /// kill stops it and everything it started, its output is kept, its exit is the session's outcome.
 /// </summary>
+[Trait("Category", "Cli")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class RunnerTests(HttpSiloFixture fixture)
 {

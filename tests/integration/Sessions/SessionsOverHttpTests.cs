@@ -5,6 +5,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Sessions;
 
 /// <summary>Handoff without a context, summaries, descendant paging and the new size problems, over real HTTP.</summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class SessionsOverHttpTests(HttpSiloFixture fixture)
 {

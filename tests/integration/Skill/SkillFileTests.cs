@@ -5,6 +5,7 @@ using SessionMesh.Tests.Infrastructure;
 namespace SessionMesh.Tests.Skill;
 
 /// <summary>skills/session-mesh/SKILL.md: every fenced sh block, run with bash against a fresh real silo, in order.</summary>
+[Trait("Category", "Cli")]
 public sealed partial class SkillFileTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Tls;
 
 /// <summary>What the embedded silo keeps on disk is readable by its own user only.</summary>
+[Trait("Category", "Tls")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class DataFilePermissionTests
 {

@@ -17,6 +17,7 @@ namespace SessionMesh.Tests.Tls;
 /// The embedded silo's Orleans ports over real sockets: only a peer with a certificate from the
 /// silo's own CA gets through, and the facade client connects with the data directory's certificate.
 /// </summary>
+[Trait("Category", "Tls")]
 [Collection(TlsSiloCollection.Name)]
 public sealed class GatewayTlsTests(TlsSiloFixture fixture)
 {

@@ -14,6 +14,7 @@ namespace SessionMesh.Tests.Tls;
 /// certificate form a cluster (membership pings and the membership table travel over the silo
 /// port), and a silo holding another CA's certificate cannot join it.
 /// </summary>
+[Trait("Category", "Tls")]
 public sealed class SiloToSiloTlsTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromMinutes(3);

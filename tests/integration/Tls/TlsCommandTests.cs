@@ -4,6 +4,7 @@ using SessionMesh.Tests.Infrastructure;
 namespace SessionMesh.Tests.Tls;
 
 /// <summary>The silo's `tls init` verb and its cluster-mode check, run as the real published silo process.</summary>
+[Trait("Category", "Tls")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class TlsCommandTests
 {

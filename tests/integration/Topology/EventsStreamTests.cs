@@ -4,6 +4,7 @@ using SessionMesh.Tests.Http;
 namespace SessionMesh.Tests.Topology;
 
 /// <summary>GET /events/stream over real HTTP against a real silo: framing, ids, resume, reset, auth.</summary>
+[Trait("Category", "Http")]
 [Collection(HttpSiloCollection.Name)]
 public sealed class EventsStreamTests(HttpSiloFixture fixture)
 {

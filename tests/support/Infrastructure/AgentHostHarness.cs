@@ -27,9 +27,21 @@ public sealed class AgentHostHarness : IAsyncDisposable
         return builder.Build();
     }
 
-    public static async Task<AgentHostHarness> StartAsync(MeshCluster mesh, Action<SessionMeshAgentOptions> configure, Func<AgentContext, CancellationToken, Task> work)
+    /// <param name="mesh">The cluster the agent runs against.</param>
+    /// <param name="configure">The agent's options.</param>
+    /// <param name="work">The agent's work.</param>
+    /// <param name="clock">The host's clock (its heartbeat timer, backoffs, grace); the system's if null.</param>
+    public static async Task<AgentHostHarness> StartAsync(MeshCluster mesh, Action<SessionMeshAgentOptions> configure, Func<AgentContext, CancellationToken, Task> work, TimeProvider? clock = null)
     {
-        var host = Build(mesh, services => services.AddSessionMeshAgent(configure, work));
+        var host = Build(mesh, services =>
+        {
+            if (clock is not null)
+            {
+                services.AddSingleton(clock);
+            }
+
+            services.AddSessionMeshAgent(configure, work);
+        });
         await host.StartAsync();
         return new AgentHostHarness(host);
     }
