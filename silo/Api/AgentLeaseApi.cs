@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionMesh.Agents;
 using SessionMesh.Errors;
 using SessionMesh.Liveness;
@@ -13,53 +14,65 @@ public static class AgentLeaseApi
 {
     public static void MapAgentLeaseApi(this RouteGroupBuilder api)
     {
-        api.MapDelete("/agents/{agentId}/heartbeat", async (HttpContext http, IGrainFactory grains, string agentId, string? epoch) =>
-        {
-            http.DemandAgent(agentId);
-            var id = Validate.Id("agent_id", agentId);
-            var given = ApiInput.WholeNumber("epoch", epoch, -1);
-            if (given < 0)
-            {
-                throw new InvalidInputException("epoch", "is required (the agent's current epoch).");
-            }
+        api.MapDelete("/agents/{agentId}/heartbeat", ReleaseAsync)
+            .RequireAccess(Access.Own)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithName("ReleaseAgentLease")
+            .WithSummary("Stops tracking the agent's lease (?epoch=N, its current epoch): a process that ended on purpose is not reported Lost.");
 
-            await grains.GetGrain<IAgentGrain>(id).ReleaseLeaseAsync(given, http.RequestAborted);
-            return TypedResults.NoContent();
-        })
-        .RequireAccess(Access.Own)
-        .WithName("ReleaseAgentLease")
-        .WithSummary("Stops tracking the agent's lease (?epoch=N, its current epoch): a process that ended on purpose is not reported Lost.");
+        api.MapPost("/agents/{agentId}/progress", AgentProgressAsync)
+            .WithRequestBody<ProgressRequest>()
+            .RequireAccess(Access.Own)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithName("ReportAgentProgress")
+            .WithSummary("Reports the agent's last progress {\"epoch\", \"progress_at\", \"stall_after\"}: heartbeating with no progress for stall_after seconds is 'stalled'. Memory only.");
 
-        api.MapPost("/agents/{agentId}/progress", async (HttpContext http, IGrainFactory grains, string agentId) =>
-        {
-            http.DemandAgent(agentId);
-            var body = await JsonBody.ReadAsync<ProgressRequest>(http);
-            var (epoch, at, stallAfter) = Check(body, "epoch", body.Epoch);
-            var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
-            var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
-            return lease is null ? Results.Problem(statusCode: 404, title: "No lease", detail: $"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
-        })
-        .WithRequestBody<ProgressRequest>()
-        .RequireAccess(Access.Own)
-        .WithName("ReportAgentProgress")
-        .WithSummary("Reports the agent's last progress {\"epoch\", \"progress_at\", \"stall_after\"}: heartbeating with no progress for stall_after seconds is 'stalled'. Memory only.");
-
-        api.MapPost("/sessions/{sessionId}/progress", async (HttpContext http, IGrainFactory grains, string sessionId) =>
-        {
-            var id = ApiInput.SessionId(sessionId);
-            var session = await grains.GetGrain<Sessions.ISessionGrain>(id).GetAsync(http.RequestAborted);
-            http.DemandSession(id, session.AgentId);
-            var body = await JsonBody.ReadAsync<ProgressRequest>(http);
-            var (epoch, at, stallAfter) = Check(body, "agent_epoch", body.AgentEpoch ?? 0);
-            var key = LeaseKey.ForSession(id);
-            var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
-            return lease is null ? Results.Problem(statusCode: 404, title: "No lease", detail: $"Session {id} holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
-        })
-        .WithRequestBody<ProgressRequest>()
-        .RequireAccess(Access.Own)
-        .WithName("ReportSessionProgress")
-        .WithSummary("Reports the session's last progress {\"agent_epoch\", \"progress_at\", \"stall_after\"}; see the agent's.");
+        api.MapPost("/sessions/{sessionId}/progress", SessionProgressAsync)
+            .WithRequestBody<ProgressRequest>()
+            .RequireAccess(Access.Own)
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithName("ReportSessionProgress")
+            .WithSummary("Reports the session's last progress {\"agent_epoch\", \"progress_at\", \"stall_after\"}; see the agent's.");
     }
+
+    public static async Task<NoContent> ReleaseAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] EpochQuery query)
+    {
+        http.DemandAgent(agentId);
+        var id = Validate.Id("agent_id", agentId);
+        var given = ApiInput.WholeNumber("epoch", query.Epoch, -1);
+        if (given < 0)
+        {
+            throw new InvalidInputException("epoch", "is required (the agent's current epoch).");
+        }
+
+        await grains.GetGrain<IAgentGrain>(id).ReleaseLeaseAsync(given, http.RequestAborted);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>404 here is not an unknown agent but one holding no lease: answered directly, not thrown.</summary>
+    public static async Task<Results<Ok<LeaseInfo>, ProblemHttpResult>> AgentProgressAsync(HttpContext http, IGrainFactory grains, string agentId)
+    {
+        http.DemandAgent(agentId);
+        var body = await JsonBody.ReadAsync<ProgressRequest>(http);
+        var (epoch, at, stallAfter) = Check(body, "epoch", body.Epoch);
+        var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
+        var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
+        return lease is null ? NoLease($"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
+    }
+
+    public static async Task<Results<Ok<LeaseInfo>, ProblemHttpResult>> SessionProgressAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    {
+        var id = ApiInput.SessionId(sessionId);
+        var session = await grains.GetGrain<Sessions.ISessionGrain>(id).GetAsync(http.RequestAborted);
+        http.DemandSession(id, session.AgentId);
+        var body = await JsonBody.ReadAsync<ProgressRequest>(http);
+        var (epoch, at, stallAfter) = Check(body, "agent_epoch", body.AgentEpoch ?? 0);
+        var key = LeaseKey.ForSession(id);
+        var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
+        return lease is null ? NoLease($"Session {id} holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
+    }
+
+    private static ProblemHttpResult NoLease(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No lease", detail: detail);
 
     private static (long Epoch, DateTimeOffset At, TimeSpan StallAfter) Check(ProgressRequest body, string epochField, long? epoch)
     {
@@ -70,6 +83,13 @@ public static class AgentLeaseApi
         check.ThrowIfAny();
         return (givenEpoch, at, stallAfter);
     }
+}
+
+/// <summary>DELETE /agents/{id}/heartbeat?epoch=N.</summary>
+public sealed record EpochQuery
+{
+    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "epoch"), WireType(typeof(long)), System.ComponentModel.Description("The agent's current epoch (required).")]
+    public string? Epoch { get; init; }
 }
 
 /// <summary>POST /agents/{id}/progress and /sessions/{id}/progress.</summary>

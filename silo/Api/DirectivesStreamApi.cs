@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using SessionMesh.Agents;
@@ -28,20 +29,23 @@ public static class DirectivesStreamApi
 
     public static void MapDirectivesStreamApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/agents/{agentId}/directives/stream", async (HttpContext http, IGrainFactory grains, string agentId, string? after) =>
-        {
-            http.DemandAgent(agentId);
-            var agent = grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId));
-            var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
-            var since = ApiInput.WholeNumber(lastEventId.Length > 0 ? "Last-Event-ID" : "after", lastEventId.Length > 0 ? lastEventId : after, 0);
-            await agent.GetAsync(http.RequestAborted); // 404 for an unknown agent, before the stream starts
-            var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            var signals = http.RequestServices.GetRequiredService<AgentKillSignals>();
-            return TypedResults.ServerSentEvents(StreamAsync(grains, signals, agent, since, json, http.RequestAborted));
-        })
-        .RequireAccess(Access.Own)
-        .WithName("StreamDirectives")
-        .WithSummary("Server-sent events of the agent's directives after ?after=N or Last-Event-ID (event id = sequence), then each new one as it is issued; 'keepalive' events while idle.");
+        api.MapGet("/agents/{agentId}/directives/stream", OpenAsync)
+            .RequireAccess(Access.Own)
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithName("StreamDirectives")
+            .WithSummary("Server-sent events of the agent's directives after ?after=N or Last-Event-ID (event id = sequence), then each new one as it is issued; 'keepalive' events while idle.");
+    }
+
+    public static async Task<ServerSentEventsResult<string>> OpenAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] AfterQuery query)
+    {
+        http.DemandAgent(agentId);
+        var agent = grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId));
+        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+        var since = ApiInput.WholeNumber(lastEventId.Length > 0 ? "Last-Event-ID" : "after", lastEventId.Length > 0 ? lastEventId : query.After, 0);
+        await agent.GetAsync(http.RequestAborted); // 404 for an unknown agent, before the stream starts
+        var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var signals = http.RequestServices.GetRequiredService<AgentKillSignals>();
+        return TypedResults.ServerSentEvents(StreamAsync(grains, signals, agent, since, json, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> StreamAsync(

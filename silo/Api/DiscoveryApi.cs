@@ -1,49 +1,61 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionMesh.Discovery;
 using SessionMesh.Registry;
-using SessionMesh.Silo.Api.Auth;
 using SessionMesh.Topology;
 
 namespace SessionMesh.Silo.Api;
 
-/// <summary>Who is alive, which agents do what, and the counts.</summary>
+/// <summary>Who is alive, which agents do what, and the counts; each route a named handler.</summary>
 public static class DiscoveryApi
 {
     public static void MapDiscoveryApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/alive", async (HttpContext http, IGrainFactory grains, string? filter, string? agent_id, string? specialization, string? limit, string? cursor) =>
-        {
-            var query = new DiscoveryQuery
-            {
-                Filter = ApiInput.Enum("filter", filter, DiscoveryFilter.Active),
-                AgentId = agent_id,
-                Specialization = specialization,
-                Limit = ApiInput.Limit(limit),
-                Cursor = cursor,
-            };
-            return TypedResults.Ok(await grains.GetGrain<IDiscoveryGrain>(0).DiscoverSessionsAsync(query, http.RequestAborted));
-        })
-        .WithName("DiscoverSessions")
-        .WithSummary("Sessions by filter: active (default), alive, stale or all; optionally of one agent or specialization; paged by cursor.");
+        api.MapGet("/alive", DiscoverAsync)
+            .WithName("DiscoverSessions")
+            .WithSummary("Sessions by filter: active (default), alive, stale or all; optionally of one agent or specialization; paged by cursor.");
 
-        api.MapGet("/registry", async (HttpContext http, IGrainFactory grains) =>
-            TypedResults.Ok(await grains.GetGrain<IDiscoveryGrain>(0).ListSpecializationsAsync(http.RequestAborted)))
-        .WithName("ListSpecializations")
-        .WithSummary("Every specialization with its number of agents.");
+        api.MapGet("/registry", SpecializationsAsync)
+            .WithName("ListSpecializations")
+            .WithSummary("Every specialization with its number of agents.");
 
-        api.MapGet("/registry/{specialization}/agents", async (HttpContext http, IGrainFactory grains, string specialization, string? filter, string? after, string? limit) =>
-            TypedResults.Ok(await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(
-                specialization, ApiInput.Enum("filter", filter, AgentFilter.Any), after, ApiInput.Limit(limit), http.RequestAborted)))
-        .WithName("FindAgents")
-        .WithSummary("Agents of a specialization (filter any, alive or idle), ordered by id.");
+        api.MapGet("/registry/{specialization}/agents", FindAgentsAsync)
+            .WithName("FindAgents")
+            .WithSummary("Agents of a specialization (filter any, alive or idle), ordered by id.");
 
-        api.MapGet("/events", async (HttpContext http, IGrainFactory grains, string? after) =>
-            TypedResults.Ok(await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", after, 0), http.RequestAborted)))
-        .WithName("RecentEvents")
-        .WithSummary("Recent topology events after a sequence number (?after=N), oldest first; a bounded window.");
+        api.MapGet("/events", EventsAsync)
+            .WithName("RecentEvents")
+            .WithSummary("Recent topology events after a sequence number (?after=N), oldest first; a bounded window.");
 
-        api.MapGet("/stats", async (HttpContext http, IGrainFactory grains) =>
-            TypedResults.Ok(await grains.GetGrain<IDiscoveryGrain>(0).GetStatsAsync(http.RequestAborted)))
-        .WithName("GetStats")
-        .WithSummary("Sessions by status, plus sessions expired, agents lost and agents killed.");
+        api.MapGet("/stats", StatsAsync)
+            .WithName("GetStats")
+            .WithSummary("Sessions by status, plus sessions expired, agents lost and agents killed.");
     }
+
+    public static async Task<Ok<DiscoveryPage>> DiscoverAsync(HttpContext http, IGrainFactory grains, [AsParameters] DiscoverQuery query)
+    {
+        var discovery = new DiscoveryQuery
+        {
+            Filter = ApiInput.Enum("filter", query.Filter, DiscoveryFilter.Active),
+            AgentId = query.AgentId,
+            Specialization = query.Specialization,
+            Limit = ApiInput.Limit(query.Limit),
+            Cursor = query.Cursor,
+        };
+        return TypedResults.Ok(await Discovery(grains).DiscoverSessionsAsync(discovery, http.RequestAborted));
+    }
+
+    public static async Task<Ok<IReadOnlyList<SpecializationCount>>> SpecializationsAsync(HttpContext http, IGrainFactory grains) =>
+        TypedResults.Ok(await Discovery(grains).ListSpecializationsAsync(http.RequestAborted));
+
+    public static async Task<Ok<IReadOnlyList<FoundAgent>>> FindAgentsAsync(HttpContext http, IGrainFactory grains, string specialization, [AsParameters] FindAgentsQuery query) =>
+        TypedResults.Ok(await Discovery(grains).FindAgentsAsync(
+            specialization, ApiInput.Enum("filter", query.Filter, AgentFilter.Any), query.After, ApiInput.Limit(query.Limit), http.RequestAborted));
+
+    public static async Task<Ok<IReadOnlyList<LoggedTopologyEvent>>> EventsAsync(HttpContext http, IGrainFactory grains, [AsParameters] AfterQuery query) =>
+        TypedResults.Ok(await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", query.After, 0), http.RequestAborted));
+
+    public static async Task<Ok<MeshStats>> StatsAsync(HttpContext http, IGrainFactory grains) =>
+        TypedResults.Ok(await Discovery(grains).GetStatsAsync(http.RequestAborted));
+
+    private static IDiscoveryGrain Discovery(IGrainFactory grains) => grains.GetGrain<IDiscoveryGrain>(0);
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.HttpResults;
 using SessionMesh.Errors;
 using SessionMesh.Grains.Topology;
 using SessionMesh.Topology;
@@ -32,29 +33,31 @@ public static class EventsStreamApi
 
     public static void MapEventsStreamApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/events/stream", async (HttpContext http, TopologyFanOut fanOut) =>
-        {
-            var lastEventId = LastEventId(http.Request.Headers["Last-Event-ID"]);
-            // Subscribe before reading the window, so nothing falls between the replay and the live feed.
-            var feed = await fanOut.SubscribeAsync(http.RequestAborted);
-            TopologyWindow window;
-            try
-            {
-                window = await fanOut.ReadAsync(lastEventId, TopologyLogGrain.Window, http.RequestAborted);
-            }
-            catch
-            {
-                feed.Dispose();
-                throw;
-            }
+        api.MapGet("/events/stream", OpenAsync)
+            .WithName("StreamEvents")
+            .WithSummary("Topology events as server-sent events (id = sequence). Send Last-Event-ID to resume; a 'reset' event means reload.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+    }
 
-            http.Response.Headers.CacheControl = "no-store";
-            http.Response.Headers["X-Accel-Buffering"] = "no";
-            return TypedResults.ServerSentEvents(StreamAsync(feed, window, lastEventId, http.RequestAborted));
-        })
-        .WithName("StreamEvents")
-        .WithSummary("Topology events as server-sent events (id = sequence). Send Last-Event-ID to resume; a 'reset' event means reload.")
-        .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+    public static async Task<ServerSentEventsResult<object>> OpenAsync(HttpContext http, TopologyFanOut fanOut)
+    {
+        var lastEventId = LastEventId(http.Request.Headers["Last-Event-ID"]);
+        // Subscribe before reading the window, so nothing falls between the replay and the live feed.
+        var feed = await fanOut.SubscribeAsync(http.RequestAborted);
+        TopologyWindow window;
+        try
+        {
+            window = await fanOut.ReadAsync(lastEventId, TopologyLogGrain.Window, http.RequestAborted);
+        }
+        catch
+        {
+            feed.Dispose();
+            throw;
+        }
+
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers["X-Accel-Buffering"] = "no";
+        return TypedResults.ServerSentEvents(StreamAsync(feed, window, lastEventId, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> StreamAsync(

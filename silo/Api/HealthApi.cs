@@ -37,6 +37,7 @@ public static class HealthApi
 
             return Results.Ok(new { status = "ready", silo = silo.SiloAddress.ToString() });
         })
+        .ProducesProblems(StatusCodes.Status503ServiceUnavailable)
         .WithName("Ready").WithSummary("The silo is Active in the cluster and its storage answers.");
         return app;
     }

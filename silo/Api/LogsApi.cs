@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using SessionMesh.Logs;
@@ -20,40 +21,49 @@ public static class LogsApi
     {
         var logs = api.MapGroup("/sessions/{sessionId}/logs").RequireAccess(Access.Own);
 
-        logs.MapPost("/", async (HttpContext http, IGrainFactory grains, string sessionId) =>
-        {
-            var session = await SessionsApi.ReadOwnAsync(http, grains, sessionId);
-            var body = await JsonBody.ReadAsync<LogAppendRequest>(http);
-            var check = new RequestCheck();
-            var lines = check.Required("lines", body.Lines);
-            check.ThrowIfAny();
-            var entries = lines.Select(l => new LogEntry(l.At ?? default, l.Stream ?? "stdout", l.Text ?? string.Empty)).ToList();
-            var last = await grains.GetGrain<ISessionLogGrain>(session.Id).AppendAsync(entries, http.RequestAborted);
-            return TypedResults.Ok(new LogAppended(last));
-        })
-        .WithRequestBody<LogAppendRequest>()
-        .WithName("AppendSessionLog")
-        .WithSummary("Appends a batch of output lines {\"lines\": [{\"text\", \"stream\"?: stdout|stderr|runner, \"at\"?}]} (at most 1000). Each session keeps its newest 1 MiB.");
+        logs.MapPost("/", AppendAsync)
+            .WithRequestBody<LogAppendRequest>()
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithName("AppendSessionLog")
+            .WithSummary("Appends a batch of output lines {\"lines\": [{\"text\", \"stream\"?: stdout|stderr|runner, \"at\"?}]} (at most 1000). Each session keeps its newest 1 MiB.");
 
-        logs.MapGet("/", async (HttpContext http, IGrainFactory grains, string sessionId, string? tail, string? after, string? follow) =>
-        {
-            var session = await SessionsApi.ReadOwnAsync(http, grains, sessionId);
-            var log = grains.GetGrain<ISessionLogGrain>(session.Id);
-            var count = (int)ApiInput.WholeNumber("tail", tail, 100);
-            var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
-            long? since = lastEventId.Length > 0 ? ApiInput.WholeNumber("Last-Event-ID", lastEventId, 0)
-                : after is null ? null : ApiInput.WholeNumber("after", after, 0);
-            if (!ApiInput.Flag("follow", follow, false))
-            {
-                var lines = since is { } mark ? await log.ReadAfterAsync(mark, Math.Clamp(count, 1, 10_000), http.RequestAborted) : await log.TailAsync(count, http.RequestAborted);
-                return (IResult)TypedResults.Ok(new LogLines(session.Id, lines));
-            }
+        logs.MapGet("/", ReadAsync)
+            .Produces<LogLines>()
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithName("ReadSessionLog")
+            .WithSummary("The last ?tail=N lines (default 100), or the lines after ?after=N; with ?follow=true, server-sent events of them and then of each new line (event id = line sequence) until the session ends.");
+    }
 
-            var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            return TypedResults.ServerSentEvents(FollowAsync(grains, session.Id, since, count, json, http.RequestAborted));
-        })
-        .WithName("ReadSessionLog")
-        .WithSummary("The last ?tail=N lines (default 100), or the lines after ?after=N; with ?follow=true, server-sent events of them and then of each new line (event id = line sequence) until the session ends.");
+    public static async Task<Ok<LogAppended>> AppendAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    {
+        var session = await SessionsApi.ReadOwnAsync(http, grains, sessionId);
+        var body = await JsonBody.ReadAsync<LogAppendRequest>(http);
+        var check = new RequestCheck();
+        var lines = check.Required("lines", body.Lines);
+        check.ThrowIfAny();
+        var entries = lines.Select(l => new LogEntry(l.At ?? default, l.Stream ?? "stdout", l.Text ?? string.Empty)).ToList();
+        var last = await grains.GetGrain<ISessionLogGrain>(session.Id).AppendAsync(entries, http.RequestAborted);
+        return TypedResults.Ok(new LogAppended(last));
+    }
+
+    /// <summary>Lines as JSON, or (?follow=true) a stream of server-sent events: two result types, so <see cref="IResult"/>.</summary>
+    public static async Task<IResult> ReadAsync(HttpContext http, IGrainFactory grains, string sessionId, [AsParameters] LogsQuery query)
+    {
+        var session = await SessionsApi.ReadOwnAsync(http, grains, sessionId);
+        var log = grains.GetGrain<ISessionLogGrain>(session.Id);
+        var count = (int)ApiInput.WholeNumber("tail", query.Tail, 100);
+        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+        long? since = lastEventId.Length > 0 ? ApiInput.WholeNumber("Last-Event-ID", lastEventId, 0)
+            : query.After is null ? null : ApiInput.WholeNumber("after", query.After, 0);
+        if (!ApiInput.Flag("follow", query.Follow, false))
+        {
+            var lines = since is { } mark ? await log.ReadAfterAsync(mark, Math.Clamp(count, 1, 10_000), http.RequestAborted) : await log.TailAsync(count, http.RequestAborted);
+            return TypedResults.Ok(new LogLines(session.Id, lines));
+        }
+
+        var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        return TypedResults.ServerSentEvents(FollowAsync(grains, session.Id, since, count, json, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> FollowAsync(
@@ -151,3 +161,15 @@ public sealed record LogAppended(long LastSequence);
 
 /// <summary>Lines of a session's log, oldest first.</summary>
 public sealed record LogLines(Guid SessionId, IReadOnlyList<LogLine> Lines);
+
+/// <summary>GET /sessions/{id}/logs.</summary>
+public sealed record LogsQuery : AfterQuery
+{
+    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tail"), WireType(typeof(int), Default = "100")]
+    [System.ComponentModel.Description("The last N lines (default 100), when no ?after is given.")]
+    public string? Tail { get; init; }
+
+    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "follow"), WireType(typeof(bool), Default = "false")]
+    [System.ComponentModel.Description("true: server-sent events of the lines, then of each new one until the session ends.")]
+    public string? Follow { get; init; }
+}

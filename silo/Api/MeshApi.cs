@@ -13,9 +13,14 @@ public static class MeshApi
             .AddEndpointFilter(MeshAuth.FilterAsync)
             .AddEndpointFilter(BufferedJson.FilterAsync)
             .RequireAccess(Access.Operate)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            // Every route: a malformed request, a missing or refused key, a database or silo that did
+            // not answer (503, with Retry-After) or answered too late (504).
+            .ProducesProblems(
+                StatusCodes.Status400BadRequest,
+                StatusCodes.Status401Unauthorized,
+                StatusCodes.Status403Forbidden,
+                StatusCodes.Status503ServiceUnavailable,
+                StatusCodes.Status504GatewayTimeout);
 
         api.MapDiscoveryApi();
         api.MapAgentsApi();

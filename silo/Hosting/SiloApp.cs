@@ -84,7 +84,7 @@ public static class SiloApp
         builder.Services.Configure<JsonOptions>(o => ApiJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<MeshExceptionHandler>();
-        builder.Services.AddOpenApi(o => o.AddRequestBodies());
+        builder.Services.AddOpenApi(o => o.AddMeshApiDocs());
         builder.Services.AddSingleton<AgentKillSignals>();
         builder.Services.AddTopologyFanOut();
         builder.Services.AddSingleton<KeyVerifier>();
