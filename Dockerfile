@@ -6,12 +6,14 @@ FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_SDK} AS build
 WORKDIR /src
 # Restore first, from the project files alone, so a source change reuses the restored layer.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY contracts/SessionMesh.Contracts.csproj contracts/
 COPY grain-interfaces/SessionMesh.GrainInterfaces.csproj grain-interfaces/
 COPY grains/SessionMesh.Grains.csproj grains/
 COPY storage/SessionMesh.Storage.csproj storage/
 COPY client/SessionMesh.Client.csproj client/
 COPY silo/SessionMesh.Silo.csproj silo/
 RUN dotnet restore silo/SessionMesh.Silo.csproj
+COPY contracts/ contracts/
 COPY grain-interfaces/ grain-interfaces/
 COPY grains/ grains/
 COPY storage/ storage/

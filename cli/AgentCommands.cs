@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SessionMesh.Contracts;
 using static SessionMesh.Cli.CommandBuilder;
 
 namespace SessionMesh.Cli;
@@ -34,7 +35,7 @@ public static class AgentCommands
             var query = Query(("filter", parse.GetValue(filter)), ("agent_id", parse.GetValue(agent)), ("specialization", parse.GetValue(spec)),
                 ("limit", parse.GetValue(limit).ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", parse.GetValue(cursor)));
             using var http = Globals.Http(parse);
-            var page = await http.GetAsync("api/session-mesh/alive" + query, ct);
+            var page = await http.GetAsync(ApiRoutes.Alive + query, ct);
             var output = Globals.Out(parse);
             output.Write(page, p => Output.Rows(p.GetProperty("sessions").EnumerateArray(),
                 ("session", s => Output.Field(s, "session", "id")),
@@ -64,9 +65,9 @@ public static class AgentCommands
             """, agent, direction, message).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var body = new { agent_id = parse.GetValue(agent), direction = parse.GetValue(direction), message = parse.GetValue(message) };
+            var body = new SteerRequest(parse.GetValue(agent), parse.GetValue(direction), parse.GetValue(message));
             // Each steer is a new directive: never repeated blindly.
-            var directive = await http.SendAsync(HttpMethod.Post, "api/session-mesh/steer", body, safeToRepeat: false, ct);
+            var directive = await http.SendAsync(HttpMethod.Post, ApiRoutes.Steer, body, safeToRepeat: false, ct);
             Globals.Out(parse).Write(directive, Output.Fields);
             return ExitCodes.Ok;
         });
@@ -97,7 +98,7 @@ public static class AgentCommands
 
             using var http = Globals.Http(parse);
             var query = Query(("force", parse.GetValue(force) ? "true" : null), ("cascade", parse.GetValue(noCascade) ? "false" : null));
-            var killed = await http.SendAsync(HttpMethod.Delete, $"api/session-mesh/agents/{Uri.EscapeDataString(id)}{query}", null, safeToRepeat: true, ct);
+            var killed = await http.SendAsync(HttpMethod.Delete, ApiRoutes.Agent(id) + query, null, safeToRepeat: true, ct);
             Globals.Out(parse).Write(killed, Output.Fields);
             return ExitCodes.Ok;
         });
@@ -114,8 +115,8 @@ public static class AgentCommands
             """, spec, agent, name).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var body = new { specialization = parse.GetValue(spec), agent_id = parse.GetValue(agent), display_name = parse.GetValue(name) };
-            var registered = await http.SendAsync(HttpMethod.Post, "api/session-mesh/registry", body, safeToRepeat: true, ct);
+            var body = new RegistryRequest(parse.GetValue(spec), parse.GetValue(agent), parse.GetValue(name), LeaseTtl: null);
+            var registered = await http.SendAsync(HttpMethod.Post, ApiRoutes.Registry, body, safeToRepeat: true, ct);
             Globals.Out(parse).Write(registered, Output.Fields);
             return ExitCodes.Ok;
         });
@@ -145,11 +146,11 @@ public static class AgentCommands
             if (agentId is not null)
             {
                 var value = parse.GetValue(epoch) ?? throw new CliException(ExitCodes.Usage, "--epoch is required with --agent-id.");
-                lease = await http.SendAsync(HttpMethod.Post, $"api/session-mesh/agents/{Uri.EscapeDataString(agentId)}/heartbeat", new { epoch = value, ttl = parse.GetValue(ttl) }, safeToRepeat: true, ct);
+                lease = await http.SendAsync(HttpMethod.Post, ApiRoutes.AgentHeartbeat(agentId), new AgentHeartbeatRequest(value, parse.GetValue(ttl)), safeToRepeat: true, ct);
             }
             else
             {
-                lease = await http.SendAsync(HttpMethod.Post, $"api/session-mesh/sessions/{Uri.EscapeDataString(sessionId!)}/heartbeat", new { agent_epoch = parse.GetValue(epoch), ttl = parse.GetValue(ttl) }, safeToRepeat: true, ct);
+                lease = await http.SendAsync(HttpMethod.Post, ApiRoutes.SessionHeartbeat(sessionId!), new SessionHeartbeatRequest(parse.GetValue(epoch), parse.GetValue(ttl)), safeToRepeat: true, ct);
             }
 
             Globals.Out(parse).Write(lease, Output.Fields);

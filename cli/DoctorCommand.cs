@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SessionMesh.Contracts;
 using static SessionMesh.Cli.CommandBuilder;
 
 namespace SessionMesh.Cli;
@@ -25,7 +26,7 @@ public static class DoctorCommand
             if (parse.GetValue(repair))
             {
                 // Repair only re-drives idempotent intents, so it is safe to retry.
-                var result = (await http.SendAsync(HttpMethod.Post, "api/session-mesh/audit/repair", null, safeToRepeat: true, ct))!.Value;
+                var result = (await http.SendAsync(HttpMethod.Post, ApiRoutes.AuditRepair, null, safeToRepeat: true, ct))!.Value;
                 output.Write(result, r => Output.Rows(r.GetProperty("resumed").EnumerateArray(),
                     ("resumed", x => $"{Output.Field(x, "target", "kind")} {Output.Field(x, "target", "id")}"),
                     ("intents finished", x => Output.Field(x, "intents_finished")),
@@ -39,7 +40,7 @@ public static class DoctorCommand
             }
             else
             {
-                report = (await http.GetAsync("api/session-mesh/audit", ct))!.Value;
+                report = (await http.GetAsync(ApiRoutes.Audit, ct))!.Value;
                 if (output.Json)
                 {
                     output.Write(report, Output.Fields);

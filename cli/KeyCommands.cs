@@ -1,4 +1,5 @@
 using System.CommandLine;
+using SessionMesh.Contracts;
 using static SessionMesh.Cli.CommandBuilder;
 
 namespace SessionMesh.Cli;
@@ -23,22 +24,15 @@ public static class KeyCommands
         {
             using var http = Globals.Http(parse);
             var requested = parse.GetValue(scopes);
-            var body = new
-            {
-                ttl = parse.GetValue(ttl),
-                scopes = requested is { Length: > 0 } ? requested : null,
-                agent_id = parse.GetValue(agent),
-                session_id = parse.GetValue(session),
-                label = parse.GetValue(label),
-            };
-            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Post, "api/session-mesh/keys", body, safeToRepeat: false, ct), Output.Fields);
+            var body = new KeyRequest(parse.GetValue(ttl), requested is { Length: > 0 } ? requested : null, parse.GetValue(agent), parse.GetValue(session), parse.GetValue(label));
+            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Post, ApiRoutes.Keys, body, safeToRepeat: false, ct), Output.Fields);
             return ExitCodes.Ok;
         });
 
         var list = Create("list", "List keys as a tree (each key under the key that minted it): ids, scopes, expiry, never secrets.\n  session-mesh keys list").Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            Globals.Out(parse).Write(await http.GetAsync("api/session-mesh/keys", ct), keys => Output.Rows(KeyTree(keys),
+            Globals.Out(parse).Write(await http.GetAsync(ApiRoutes.Keys, ct), keys => Output.Rows(KeyTree(keys),
                 ("key id", k => new string(' ', 2 * Depth(k)) + Output.Field(k, "key_id")),
                 ("parent", k => Output.Field(k, "parent_key_id")),
                 ("label", k => Output.Field(k, "label")),
@@ -53,7 +47,7 @@ public static class KeyCommands
         var revoke = Create("revoke", "Revoke a key.\n  session-mesh keys revoke --key-id 0f3a…", keyId).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Delete, $"api/session-mesh/keys/{Uri.EscapeDataString(parse.GetValue(keyId)!)}", null, safeToRepeat: true, ct), Output.Fields);
+            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Delete, ApiRoutes.Key(parse.GetValue(keyId)!), null, safeToRepeat: true, ct), Output.Fields);
             return ExitCodes.Ok;
         });
 

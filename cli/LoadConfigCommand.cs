@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SessionMesh.Contracts;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -42,11 +43,11 @@ public static class LoadConfigCommand
 
             foreach (var agent in config.Agents)
             {
-                var existing = await TryGetAsync(http, $"api/session-mesh/agents/{Uri.EscapeDataString(agent.Id)}", ct);
+                var existing = await TryGetAsync(http, ApiRoutes.Agent(agent.Id), ct);
                 var has = existing?.GetProperty("specializations").EnumerateArray().Select(s => s.GetString()).ToHashSet() ?? [];
                 foreach (var spec in agent.Specializations.Where(s => !has.Contains(s)))
                 {
-                    await http.SendAsync(HttpMethod.Post, "api/session-mesh/registry", new { specialization = spec, agent_id = agent.Id, display_name = agent.DisplayName }, safeToRepeat: true, ct);
+                    await http.SendAsync(HttpMethod.Post, ApiRoutes.Registry, new RegistryRequest(spec, agent.Id, agent.DisplayName, LeaseTtl: null), safeToRepeat: true, ct);
                     Console.WriteLine($"registered agent {agent.Id} as {spec}");
                     changes++;
                 }
@@ -54,7 +55,7 @@ public static class LoadConfigCommand
 
             if (config.Keys.Count > 0)
             {
-                var keys = (await http.GetAsync("api/session-mesh/keys", ct))!.Value.EnumerateArray().ToList();
+                var keys = (await http.GetAsync(ApiRoutes.Keys, ct))!.Value.EnumerateArray().ToList();
                 foreach (var key in config.Keys)
                 {
                     var live = keys.Any(k => Output.Field(k, "label") == key.Label && !k.GetProperty("revoked").GetBoolean()
@@ -64,7 +65,7 @@ public static class LoadConfigCommand
                         continue;
                     }
 
-                    var created = await http.SendAsync(HttpMethod.Post, "api/session-mesh/keys", new { ttl = key.Ttl, scopes = key.Scopes, label = key.Label }, safeToRepeat: false, ct);
+                    var created = await http.SendAsync(HttpMethod.Post, ApiRoutes.Keys, new KeyRequest(key.Ttl, key.Scopes, AgentId: null, SessionId: null, key.Label), safeToRepeat: false, ct);
                     Console.WriteLine($"created key '{key.Label}' ({Output.Field(created!.Value, "key_id")}): {Output.Field(created.Value, "session_key")}  (shown once)");
                     changes++;
                 }
@@ -84,18 +85,18 @@ public static class LoadConfigCommand
     {
         if (watch.Filter is { } filter)
         {
-            var page = await http.GetAsync($"api/session-mesh/alive?filter={filter}&limit=500", ct);
+            var page = await http.GetAsync($"{ApiRoutes.Alive}?filter={filter}&limit={MeshLimits.MaxPage}", ct);
             var count = page!.Value.GetProperty("sessions").GetArrayLength();
             Console.WriteLine($"sessions {filter}: {count}{(page.Value.GetProperty("next_cursor").ValueKind == JsonValueKind.String ? "+" : "")}");
         }
         else if (Guid.TryParse(watch.Id, out var sessionId))
         {
-            var session = await TryGetAsync(http, $"api/session-mesh/sessions/{sessionId}", ct);
+            var session = await TryGetAsync(http, ApiRoutes.Session(sessionId.ToString()), ct);
             Console.WriteLine(session is null ? $"session {sessionId}: not found" : $"session {sessionId}: {Output.Field(session.Value, "status")}");
         }
         else
         {
-            var page = await http.GetAsync($"api/session-mesh/alive?filter=active&agent_id={Uri.EscapeDataString(watch.Id!)}", ct);
+            var page = await http.GetAsync($"{ApiRoutes.Alive}?filter=active&agent_id={Uri.EscapeDataString(watch.Id!)}", ct);
             Console.WriteLine($"sessions of agent {watch.Id}: {page!.Value.GetProperty("sessions").GetArrayLength()} active");
         }
     }

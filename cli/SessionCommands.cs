@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SessionMesh.Contracts;
 using Spectre.Console;
 using static SessionMesh.Cli.CommandBuilder;
 
@@ -47,7 +48,7 @@ public static class SessionCommands
                 lease_ttl = parse.GetValue(leaseTtl),
                 context = Context(parse, issue, phase, worktree),
             };
-            var session = await http.SendAsync(HttpMethod.Post, "api/session-mesh/sessions", body, safeToRepeat: true, ct);
+            var session = await http.SendAsync(HttpMethod.Post, ApiRoutes.Sessions, body, safeToRepeat: true, ct);
             Globals.Out(parse).Write(session, Output.Fields);
             return ExitCodes.Ok;
         });
@@ -67,7 +68,7 @@ public static class SessionCommands
             using var http = Globals.Http(parse);
             // The child's id is chosen here, so a retry after a lost answer gets the same child back.
             var body = new { to_agent = parse.GetValue(toAgent), purpose = parse.GetValue(purpose), context = Context(parse, issue, phase, worktree), child_session_id = Guid.NewGuid() };
-            var child = await http.SendAsync(HttpMethod.Post, $"api/session-mesh/sessions/{Escape(parse.GetValue(session))}/handoff", body, safeToRepeat: true, ct);
+            var child = await http.SendAsync(HttpMethod.Post, ApiRoutes.Handoff(parse.GetValue(session)!), body, safeToRepeat: true, ct);
             Globals.Out(parse).Write(child, Output.Fields);
             return ExitCodes.Ok;
         });
@@ -79,7 +80,7 @@ public static class SessionCommands
         return Create("get", "Show one session.\n  session-mesh get --session-id 5f0c…", session).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            Globals.Out(parse).Write(await http.GetAsync($"api/session-mesh/sessions/{Escape(parse.GetValue(session))}", ct), Output.Fields);
+            Globals.Out(parse).Write(await http.GetAsync(ApiRoutes.Session(parse.GetValue(session)!), ct), Output.Fields);
             return ExitCodes.Ok;
         });
     }
@@ -90,7 +91,7 @@ public static class SessionCommands
         return Create("lineage", "Show the chain from the root session to this one, as a tree.\n  session-mesh lineage --session-id 5f0c…", session).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var lineage = await http.GetAsync($"api/session-mesh/sessions/{Escape(parse.GetValue(session))}/lineage", ct);
+            var lineage = await http.GetAsync(ApiRoutes.Lineage(parse.GetValue(session)!), ct);
             Globals.Out(parse).Write(lineage, chain =>
             {
                 var sessions = chain.EnumerateArray().ToList();
@@ -113,7 +114,7 @@ public static class SessionCommands
         return Create("complete", "Mark an Active session Completed.\n  session-mesh complete --session-id 5f0c…", session).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Post, $"api/session-mesh/sessions/{Escape(parse.GetValue(session))}/complete", null, safeToRepeat: false, ct), Output.Fields);
+            Globals.Out(parse).Write(await http.SendAsync(HttpMethod.Post, ApiRoutes.Complete(parse.GetValue(session)!), null, safeToRepeat: false, ct), Output.Fields);
             return ExitCodes.Ok;
         });
     }
@@ -125,7 +126,7 @@ public static class SessionCommands
         return Create("fail", "Mark an Active session Failed.\n  session-mesh fail --session-id 5f0c… --error \"3 tests failed\"", session, error).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var failed = await http.SendAsync(HttpMethod.Post, $"api/session-mesh/sessions/{Escape(parse.GetValue(session))}/fail", new { error = parse.GetValue(error) }, safeToRepeat: false, ct);
+            var failed = await http.SendAsync(HttpMethod.Post, ApiRoutes.Fail(parse.GetValue(session)!), new FailRequest(parse.GetValue(error)), safeToRepeat: false, ct);
             Globals.Out(parse).Write(failed, Output.Fields);
             return ExitCodes.Ok;
         });
@@ -135,7 +136,7 @@ public static class SessionCommands
         Create("stats", "Counts: sessions by status, sessions expired, agents lost and killed.\n  session-mesh stats --output json").Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var stats = await http.GetAsync("api/session-mesh/stats", ct);
+            var stats = await http.GetAsync(ApiRoutes.Stats, ct);
             Globals.Out(parse).Write(stats, s =>
             {
                 var table = new Table().Border(TableBorder.Rounded).AddColumn("count").AddColumn(new TableColumn("value").RightAligned());
@@ -171,5 +172,4 @@ public static class SessionCommands
     private static string Describe(JsonElement session) =>
         Markup.Escape($"{Output.Field(session, "agent_name")} ({Output.Field(session, "status")}) {Output.Field(session, "id")}");
 
-    private static string Escape(string? value) => Uri.EscapeDataString(value ?? string.Empty);
 }

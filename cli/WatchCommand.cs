@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Threading.Channels;
+using SessionMesh.Contracts;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using static SessionMesh.Cli.CommandBuilder;
@@ -44,8 +45,8 @@ public static class WatchCommand
 
             async Task<IRenderable> RenderAsync()
             {
-                var alive = await http.GetAsync("api/session-mesh/alive?filter=alive&limit=20", stop.Token);
-                var stalled = await http.GetAsync("api/session-mesh/alive?filter=stalled&limit=20", stop.Token);
+                var alive = await http.GetAsync($"{ApiRoutes.Alive}?filter=alive&limit=20", stop.Token);
+                var stalled = await http.GetAsync($"{ApiRoutes.Alive}?filter=stalled&limit=20", stop.Token);
                 var sessions = Output.Rows(alive!.Value.GetProperty("sessions").EnumerateArray(),
                     ("alive session", s => Output.Field(s, "session", "id")),
                     ("agent", s => Output.Field(s, "session", "agent_name")),
@@ -74,7 +75,7 @@ public static class WatchCommand
                 {
                     case "ready" when events.Count == 0:
                         // First connection: show the few events just before it, once, from the retained window.
-                        var recent = await http.GetAsync($"api/session-mesh/events?after={Math.Max(0, sequence - Shown)}", stop.Token);
+                        var recent = await http.GetAsync($"{ApiRoutes.Events}?after={Math.Max(0, sequence - Shown)}", stop.Token);
                         events.AddRange(recent!.Value.EnumerateArray().Select(e => e.Clone()));
                         break;
                     case "reset":
@@ -181,7 +182,7 @@ public static class WatchCommand
             {
                 try
                 {
-                    using var response = await http.OpenEventStreamAsync("api/session-mesh/events/stream", lastEventId, cancellationToken);
+                    using var response = await http.OpenEventStreamAsync(ApiRoutes.EventStream, lastEventId, cancellationToken);
                     await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
                     failedBeforeConnecting = -1;
                     await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
+using SessionMesh.Contracts;
 
 namespace SessionMesh.Cli.Run;
 
@@ -17,7 +18,7 @@ internal sealed class LogShipper
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(200);
 
     private readonly object _gate = new();
-    private readonly Queue<object> _pending = new();
+    private readonly Queue<LogAppendLine> _pending = new();
     private readonly Queue<string> _last = new();
 
     // Holds at most one wake-up: lines added while one waits are sent by the same round.
@@ -28,7 +29,7 @@ internal sealed class LogShipper
     {
         lock (_gate)
         {
-            _pending.Enqueue(new { at = DateTimeOffset.UtcNow, stream, text });
+            _pending.Enqueue(new LogAppendLine(text, stream, DateTimeOffset.UtcNow));
             if (_pending.Count > MaxPending)
             {
                 _pending.Dequeue();
@@ -93,12 +94,12 @@ internal sealed class LogShipper
 
     private async Task<bool> SendBatchAsync(RunnerApi api, string path, CancellationToken cancellationToken)
     {
-        List<object> batch;
+        List<LogAppendLine> batch;
         lock (_gate)
         {
             if (_dropped > 0)
             {
-                _pending.Enqueue(new { at = DateTimeOffset.UtcNow, stream = "runner", text = $"session-mesh run: {_dropped} lines dropped while the mesh was unreachable" });
+                _pending.Enqueue(new LogAppendLine($"session-mesh run: {_dropped} lines dropped while the mesh was unreachable", "runner", DateTimeOffset.UtcNow));
                 _dropped = 0;
             }
 
@@ -110,7 +111,7 @@ internal sealed class LogShipper
             return false;
         }
 
-        var (status, _) = await api.SendAsync(HttpMethod.Post, path, new { lines = batch }, cancellationToken);
+        var (status, _) = await api.SendAsync(HttpMethod.Post, path, new LogAppendRequest(batch), cancellationToken);
         if (status is >= HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests)
         {
             throw new HttpRequestException($"the session log answered {(int)status}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using SessionMesh.Contracts;
 using static SessionMesh.Cli.CommandBuilder;
 
 namespace SessionMesh.Cli.Run;
@@ -25,7 +26,7 @@ public static class LogsCommand
             using var http = Globals.Http(parse);
             if (!parse.GetValue(follow))
             {
-                var page = await http.GetAsync($"api/session-mesh/sessions/{id}/logs?tail={count}", ct);
+                var page = await http.GetAsync($"{ApiRoutes.Logs(id.ToString())}?tail={count}", ct);
                 if (output.Json)
                 {
                     Console.Out.WriteLine(JsonSerializer.Serialize(page, CliJson.Pretty));
@@ -41,9 +42,9 @@ public static class LogsCommand
             }
 
             // Read once through the retrying client (404 and auth errors surface as usual), then follow.
-            await http.GetAsync($"api/session-mesh/sessions/{id}", ct);
+            await http.GetAsync(ApiRoutes.Session(id.ToString()), ct);
             using var api = new RunnerApi(RunCommand.BaseUrl(parse)) { Key = parse.GetValue(Globals.ApiKey) ?? Environment.GetEnvironmentVariable("SESSION_API_KEY") };
-            using var response = await api.OpenStreamAsync($"api/session-mesh/sessions/{id}/logs?follow=true&tail={count}", null, ct);
+            using var response = await api.OpenStreamAsync($"{ApiRoutes.Logs(id.ToString())}?follow=true&tail={count}", null, ct);
             if (!response.IsSuccessStatusCode)
             {
                 throw new CliException(ExitCodes.Error, $"Following the log failed: HTTP {(int)response.StatusCode}.");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using SessionMesh.Contracts;
 
 namespace SessionMesh.Cli.Run;
 
@@ -29,7 +30,6 @@ internal sealed record RunOptions
 /// </summary>
 internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, bool verbose) : IDisposable
 {
-    private const string Api = "api/session-mesh";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
     private static readonly string[] AgentScope = ["agent"];
 
@@ -47,7 +47,6 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
     private long _lastProgressTicks = DateTimeOffset.UtcNow.UtcTicks;
     private string _directivesPath = string.Empty;
 
-    private string AgentPath => $"{Api}/agents/{Uri.EscapeDataString(options.AgentId)}";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -78,7 +77,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
             heartbeats,
             ReceiveDirectivesAsync(_stopping.Token),
             AcknowledgeAsync(_stopping.Token),
-            _logs.ShipAsync(_api, $"{Api}/sessions/{_sessionId}/logs", _stopping.Token),
+            _logs.ShipAsync(_api, ApiRoutes.Logs(_sessionId), _stopping.Token),
         };
 
         await _child.Process.WaitForExitAsync(CancellationToken.None);
@@ -112,8 +111,8 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
     /// <summary>Agent, session, epoch and the child's key. Retried like every CLI call; failing here starts nothing.</summary>
     private async Task<(string KeyId, string Key)> SetUpAsync(CancellationToken cancellationToken)
     {
-        var agent = (await mesh.SendAsync(HttpMethod.Post, $"{Api}/registry",
-            new { specialization = options.Specialization, agent_id = options.AgentId, display_name = options.AgentName },
+        var agent = (await mesh.SendAsync(HttpMethod.Post, ApiRoutes.Registry,
+            new RegistryRequest(options.Specialization, options.AgentId, options.AgentName, LeaseTtl: null),
             safeToRepeat: true, cancellationToken))!.Value;
         if (agent.GetProperty("status").GetString() == "Killed")
         {
@@ -123,7 +122,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
         JsonElement session;
         if (options.SessionId is { } attach)
         {
-            session = (await mesh.GetAsync($"{Api}/sessions/{Uri.EscapeDataString(attach)}", cancellationToken))!.Value;
+            session = (await mesh.GetAsync(ApiRoutes.Session(attach), cancellationToken))!.Value;
             if (session.GetProperty("status").GetString() != "Active")
             {
                 throw new CliException(ExitCodes.Error, $"Session {attach} is {session.GetProperty("status").GetString()}; only an Active session can be run.");
@@ -131,7 +130,9 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
         }
         else
         {
-            session = (await mesh.SendAsync(HttpMethod.Post, $"{Api}/sessions",
+            // The spawn body stays anonymous: its typed form carries a session context, a grain type
+            // the CLI does not reference (the run sends none).
+            session = (await mesh.SendAsync(HttpMethod.Post, ApiRoutes.Sessions,
                 new
                 {
                     session_id = Guid.NewGuid().ToString(),
@@ -144,22 +145,15 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
 
         _sessionId = session.GetProperty("id").GetString()!;
         _sessionEpoch = session.GetProperty("agent_epoch").GetInt64();
-        agent = (await mesh.GetAsync($"{AgentPath}", cancellationToken))!.Value;
+        agent = (await mesh.GetAsync(ApiRoutes.Agent(options.AgentId), cancellationToken))!.Value;
         _epoch = agent.GetProperty("epoch").GetInt64();
         // Directives already acknowledged were handled by an earlier run; the rest are delivered now.
         _delivered = agent.GetProperty("acknowledged_through").GetInt64();
         _ackTarget = _delivered;
 
         // Keys cannot be extended, so the child's key outlives any sensible run and is revoked when the run ends.
-        var created = (await mesh.SendAsync(HttpMethod.Post, $"{Api}/keys",
-            new
-            {
-                ttl = 7 * 24 * 3600,
-                scopes = AgentScope,
-                agent_id = options.AgentId,
-                session_id = _sessionId,
-                label = $"run-{options.AgentId}-{_sessionId[..8]}",
-            },
+        var created = (await mesh.SendAsync(HttpMethod.Post, ApiRoutes.Keys,
+            new KeyRequest(7 * 24 * 3600, AgentScope, options.AgentId, _sessionId, $"run-{options.AgentId}-{_sessionId[..8]}"),
             safeToRepeat: false, cancellationToken))!.Value;
         var key = created.GetProperty("session_key").GetString()!;
 
@@ -206,8 +200,8 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
             try
             {
                 var progressAt = new DateTimeOffset(Interlocked.Read(ref _lastProgressTicks), TimeSpan.Zero);
-                var (status, _) = await _api.SendAsync(HttpMethod.Post, $"{AgentPath}/heartbeat",
-                    new { epoch = _epoch, ttl = options.LeaseTtl.TotalSeconds }, cancellationToken);
+                var (status, _) = await _api.SendAsync(HttpMethod.Post, ApiRoutes.AgentHeartbeat(options.AgentId),
+                    new AgentHeartbeatRequest(_epoch, options.LeaseTtl.TotalSeconds), cancellationToken);
                 if (status != HttpStatusCode.OK)
                 {
                     Trace($"agent heartbeat answered {(int)status}");
@@ -220,17 +214,17 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
                 }
 
                 // The second signal: heartbeats say the process lives, progress says it works.
-                await _api.SendAsync(HttpMethod.Post, $"{AgentPath}/progress",
-                    new { epoch = _epoch, progress_at = progressAt, stall_after = options.StallAfter.TotalSeconds }, cancellationToken);
+                await _api.SendAsync(HttpMethod.Post, ApiRoutes.AgentProgress(options.AgentId),
+                    new ProgressRequest(_epoch, AgentEpoch: null, progressAt, options.StallAfter.TotalSeconds), cancellationToken);
                 if (sessionLive)
                 {
-                    (status, _) = await _api.SendAsync(HttpMethod.Post, $"{Api}/sessions/{_sessionId}/heartbeat",
-                        new { agent_epoch = _sessionEpoch, ttl = options.LeaseTtl.TotalSeconds }, cancellationToken);
+                    (status, _) = await _api.SendAsync(HttpMethod.Post, ApiRoutes.SessionHeartbeat(_sessionId),
+                        new SessionHeartbeatRequest(_sessionEpoch, options.LeaseTtl.TotalSeconds), cancellationToken);
                     sessionLive = status != HttpStatusCode.Conflict; // handed off or ended by the child itself
                     if (sessionLive)
                     {
-                        await _api.SendAsync(HttpMethod.Post, $"{Api}/sessions/{_sessionId}/progress",
-                            new { agent_epoch = _sessionEpoch, progress_at = progressAt, stall_after = options.StallAfter.TotalSeconds }, cancellationToken);
+                        await _api.SendAsync(HttpMethod.Post, ApiRoutes.SessionProgress(_sessionId),
+                            new ProgressRequest(Epoch: null, _sessionEpoch, progressAt, options.StallAfter.TotalSeconds), cancellationToken);
                     }
 
                     if (status != HttpStatusCode.OK)
@@ -266,7 +260,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
         {
             try
             {
-                using var response = await _api.OpenStreamAsync($"{AgentPath}/directives/stream", Interlocked.Read(ref _delivered).ToString(CultureInfo.InvariantCulture), cancellationToken);
+                using var response = await _api.OpenStreamAsync(ApiRoutes.DirectiveStream(options.AgentId), Interlocked.Read(ref _delivered).ToString(CultureInfo.InvariantCulture), cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
                     await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -378,7 +372,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
 
             try
             {
-                var (status, _) = await _api.SendAsync(HttpMethod.Post, $"{AgentPath}/acknowledgements", new { epoch = _epoch, sequence = target }, cancellationToken);
+                var (status, _) = await _api.SendAsync(HttpMethod.Post, ApiRoutes.Acknowledgements(options.AgentId), new AcknowledgeRequest(_epoch, target), cancellationToken);
                 if (status is HttpStatusCode.OK or HttpStatusCode.Conflict)
                 {
                     acknowledged = target; // 409: the agent moved on (killed); nothing to acknowledge any more
@@ -411,32 +405,32 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
     private async Task ReportAsync(int code, string outcome, string keyId)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await RetryAsync(ct => _logs.FlushAsync(_api, $"{Api}/sessions/{_sessionId}/logs", ct), deadline.Token);
+        await RetryAsync(ct => _logs.FlushAsync(_api, ApiRoutes.Logs(_sessionId), ct), deadline.Token);
         switch (_child!.Stopped)
         {
             case StopReason.KillDirective when _child.KillDirective is { } sequence:
                 // Acknowledging the kill makes the agent Killed and fails its session with "killed".
-                await RetryAsync(async ct => (await _api.SendAsync(HttpMethod.Post, $"{AgentPath}/acknowledgements", new { epoch = _epoch, sequence }, ct)).Status, deadline.Token);
+                await RetryAsync(async ct => (await _api.SendAsync(HttpMethod.Post, ApiRoutes.Acknowledgements(options.AgentId), new AcknowledgeRequest(_epoch, sequence), ct)).Status, deadline.Token);
                 break;
             case StopReason.KilledByMesh:
                 break; // the mesh did it already
             default:
-                var (_, session) = await RetryAsync(ct => _api.SendAsync(HttpMethod.Get, $"{Api}/sessions/{_sessionId}", null, ct), deadline.Token);
+                var (_, session) = await RetryAsync(ct => _api.SendAsync(HttpMethod.Get, ApiRoutes.Session(_sessionId), null, ct), deadline.Token);
                 if (session?.GetProperty("status").GetString() == "Active")
                 {
                     // A session the child handed off or ended itself is left as it is.
                     await RetryAsync(async ct => code == 0
-                        ? (await _api.SendAsync(HttpMethod.Post, $"{Api}/sessions/{_sessionId}/complete", null, ct)).Status
-                        : (await _api.SendAsync(HttpMethod.Post, $"{Api}/sessions/{_sessionId}/fail", new { error = FailureText(outcome) }, ct)).Status,
+                        ? (await _api.SendAsync(HttpMethod.Post, ApiRoutes.Complete(_sessionId), null, ct)).Status
+                        : (await _api.SendAsync(HttpMethod.Post, ApiRoutes.Fail(_sessionId), new FailRequest(FailureText(outcome)), ct)).Status,
                         deadline.Token);
                 }
 
                 // Ended on purpose: stop the agent's lease so it stays Idle instead of turning Lost.
-                await RetryAsync(async ct => (await _api.SendAsync(HttpMethod.Delete, $"{AgentPath}/heartbeat?epoch={_epoch}", null, ct)).Status, deadline.Token);
+                await RetryAsync(async ct => (await _api.SendAsync(HttpMethod.Delete, $"{ApiRoutes.AgentHeartbeat(options.AgentId)}?epoch={_epoch}", null, ct)).Status, deadline.Token);
                 break;
         }
 
-        await RetryAsync(ct => mesh.SendAsync(HttpMethod.Delete, $"{Api}/keys/{keyId}", null, safeToRepeat: true, ct), deadline.Token);
+        await RetryAsync(ct => mesh.SendAsync(HttpMethod.Delete, ApiRoutes.Key(keyId), null, safeToRepeat: true, ct), deadline.Token);
     }
 
     private string FailureText(string outcome)

@@ -91,6 +91,3 @@ public sealed record EpochQuery
     [Microsoft.AspNetCore.Mvc.FromQuery(Name = "epoch"), WireType(typeof(long)), System.ComponentModel.Description("The agent's current epoch (required).")]
     public string? Epoch { get; init; }
 }
-
-/// <summary>POST /agents/{id}/progress and /sessions/{id}/progress.</summary>
-public sealed record ProgressRequest(long? Epoch, long? AgentEpoch, DateTimeOffset? ProgressAt, double? StallAfter);

@@ -150,12 +150,6 @@ public static class LogsApi
     }
 }
 
-/// <summary>POST /sessions/{id}/logs.</summary>
-public sealed record LogAppendRequest(IReadOnlyList<LogAppendLine>? Lines);
-
-/// <summary>One line to append.</summary>
-public sealed record LogAppendLine(string? Text, string? Stream, DateTimeOffset? At);
-
 /// <summary>The sequence of the last line appended.</summary>
 public sealed record LogAppended(long LastSequence);
 

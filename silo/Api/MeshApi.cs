@@ -5,7 +5,7 @@ namespace SessionMesh.Silo.Api;
 /// <summary>The HTTP API: every route under /api/session-mesh, every call authenticated by a session key.</summary>
 public static class MeshApi
 {
-    public const string Prefix = "/api/session-mesh";
+    public const string Prefix = "/" + ApiRoutes.Prefix;
 
     public static IEndpointRouteBuilder MapSessionMeshApi(this IEndpointRouteBuilder app)
     {

@@ -75,6 +75,25 @@ public sealed class OpenApiTests(HttpSiloFixture fixture)
         Assert.True(problem.GetProperty("errors").TryGetProperty("limit", out _), problem.ToString());
     }
 
+    /// <summary>
+    /// The routes the CLI addresses come from the contracts assembly; each must be one the silo
+    /// serves (a typo there would be a 404 the CLI tests might not reach).
+    /// </summary>
+    [Fact]
+    public async Task Every_route_in_the_contracts_is_one_the_silo_serves()
+    {
+        var document = await DocumentAsync();
+        var served = document["paths"]!.AsObject().Select(p => System.Text.RegularExpressions.Regex.Replace(p.Key, @"\{[A-Za-z]+\}", "ID")).ToHashSet(StringComparer.Ordinal);
+        var routes = typeof(SessionMesh.Contracts.ApiRoutes).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.Name != nameof(SessionMesh.Contracts.ApiRoutes.Prefix))
+            .Select(f => (f.Name, Route: (string)f.GetRawConstantValue()!))
+            .Concat(typeof(SessionMesh.Contracts.ApiRoutes).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+                .Select(m => (m.Name, Route: (string)m.Invoke(null, ["ID"])!)))
+            .ToList();
+        Assert.True(routes.Count >= 25, $"only {routes.Count} routes found");
+        Assert.All(routes, r => Assert.True(served.Contains("/" + r.Route), $"ApiRoutes.{r.Name} is /{r.Route}, which the silo does not serve"));
+    }
+
     private async Task<JsonNode> DocumentAsync()
     {
         using var response = await fixture.Silo.Http.GetAsync("/openapi/v1.json");
