@@ -15,7 +15,7 @@ namespace SessionMesh.Silo.Api;
 /// <summary>A session's output: appended in batches by its runner, read as a tail or followed live.</summary>
 public static class LogsApi
 {
-    private const int ReplayPage = 500;
+    private const int ReplayPage = MeshLimits.MaxPage;
 
     public static void MapLogsApi(this RouteGroupBuilder api)
     {

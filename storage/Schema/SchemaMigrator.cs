@@ -1,4 +1,5 @@
 using System.Data.Common;
+using SessionMesh.Sessions;
 
 namespace SessionMesh.Storage;
 
@@ -65,8 +66,28 @@ public static partial class SchemaMigrator
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await SeedCountersAsync(connection, transaction, dialect, cancellationToken);
         await RequireQueriesAsync(connection, transaction, dialect, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One counter row per <see cref="SessionStatus"/>, seeded from the enum at every start (the
+    /// triggers only ever update rows): a status added to the enum gets its row without a migration
+    /// that repeats the enum's numbers in SQL.
+    /// </summary>
+    private static async Task SeedCountersAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
+    {
+        // PostgreSQL spreads each status over the 16 counter shards of migration 004 (its triggers
+        // pick a shard by hashing the session id), so that concurrent writers rarely share a row.
+        var seedSql = dialect == SqlDialect.Postgres
+            ? "INSERT INTO SessionCounterShards (Status, Shard, Count) SELECT @status, h, 0 FROM generate_series(0, 15) AS h ON CONFLICT (Status, Shard) DO NOTHING;"
+            : "INSERT INTO SessionCounters (Status, Count) VALUES (@status, 0) ON CONFLICT (Status) DO NOTHING;";
+        foreach (var status in Enum.GetValues<SessionStatus>())
+        {
+            await using var seed = Command(connection, transaction, seedSql, ("status", (int)status));
+            await seed.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     /// <summary>
