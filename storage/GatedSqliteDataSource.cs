@@ -49,7 +49,6 @@ public sealed class GatedSqliteDataSource : DbDataSource
 
         base.Dispose(disposing);
     }
-
 }
 
 /// <summary>

@@ -84,10 +84,3 @@ public static class AgentLeaseApi
         return (givenEpoch, at, stallAfter);
     }
 }
-
-/// <summary>DELETE /agents/{id}/heartbeat?epoch=N.</summary>
-public sealed record EpochQuery
-{
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "epoch"), WireType(typeof(long)), System.ComponentModel.Description("The agent's current epoch (required).")]
-    public string? Epoch { get; init; }
-}

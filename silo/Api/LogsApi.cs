@@ -155,15 +155,3 @@ public sealed record LogAppended(long LastSequence);
 
 /// <summary>Lines of a session's log, oldest first.</summary>
 public sealed record LogLines(Guid SessionId, IReadOnlyList<LogLine> Lines);
-
-/// <summary>GET /sessions/{id}/logs.</summary>
-public sealed record LogsQuery : AfterQuery
-{
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "tail"), WireType(typeof(int), Default = "100")]
-    [System.ComponentModel.Description("The last N lines (default 100), when no ?after is given.")]
-    public string? Tail { get; init; }
-
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "follow"), WireType(typeof(bool), Default = "false")]
-    [System.ComponentModel.Description("true: server-sent events of the lines, then of each new one until the session ends.")]
-    public string? Follow { get; init; }
-}

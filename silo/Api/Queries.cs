@@ -93,3 +93,22 @@ public sealed record KillQuery
     [FromQuery(Name = "grace"), Description("Seconds a graceful kill waits for the agent's acknowledgement before it is forced.")]
     public double? Grace { get; init; }
 }
+
+/// <summary>DELETE /agents/{id}/heartbeat?epoch=N.</summary>
+public sealed record EpochQuery
+{
+    [FromQuery(Name = "epoch"), WireType(typeof(long)), Description("The agent's current epoch (required).")]
+    public string? Epoch { get; init; }
+}
+
+/// <summary>GET /sessions/{id}/logs.</summary>
+public sealed record LogsQuery : AfterQuery
+{
+    [FromQuery(Name = "tail"), WireType(typeof(int), Default = "100")]
+    [Description("The last N lines (default 100), when no ?after is given.")]
+    public string? Tail { get; init; }
+
+    [FromQuery(Name = "follow"), WireType(typeof(bool), Default = "false")]
+    [Description("true: server-sent events of the lines, then of each new one until the session ends.")]
+    public string? Follow { get; init; }
+}
