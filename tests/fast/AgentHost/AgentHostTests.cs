@@ -6,7 +6,6 @@ using SessionMesh.Agents;
 using SessionMesh.Client;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.AgentHost;

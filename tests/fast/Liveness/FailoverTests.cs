@@ -2,7 +2,6 @@ using Orleans.Runtime;
 using SessionMesh.Agents;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 using SessionMesh.Topology;
 using Orleans.Streams;

@@ -4,7 +4,6 @@ using SessionMesh.Errors;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Liveness;

@@ -2,7 +2,6 @@ using SessionMesh.Grains.Liveness;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Liveness;

@@ -1,6 +1,5 @@
 using SessionMesh.Errors;
 using SessionMesh.Sessions;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Sessions;

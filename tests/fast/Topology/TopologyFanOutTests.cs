@@ -6,7 +6,6 @@ using SessionMesh.Client;
 using SessionMesh.Grains;
 using SessionMesh.Grains.Topology;
 using SessionMesh.Silo.Hosting;
-using SessionMesh.Tests.Agents;
 using SessionMesh.Tests.Infrastructure;
 using SessionMesh.Topology;
 

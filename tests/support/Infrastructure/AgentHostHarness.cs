@@ -3,9 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SessionMesh.Agents;
 using SessionMesh.Client;
-using SessionMesh.Tests.Infrastructure;
 
-namespace SessionMesh.Tests.AgentHost;
+namespace SessionMesh.Tests.Infrastructure;
 
 /// <summary>A real generic host running one agent against the test cluster (its client is the host's IGrainFactory).</summary>
 public sealed class AgentHostHarness : IAsyncDisposable
