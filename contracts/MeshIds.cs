@@ -5,7 +5,7 @@ namespace SessionMesh.Errors;
 /// <c>^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$</c>. Every accepted id is one path segment as it stands
 /// (no '/', no '.' or '..', nothing to escape), a safe grain key for the ADO.NET providers (no '{' or
 /// '}', which they format), and looks the same on every screen (no format, control or unassigned
-/// characters). Plain C# with no Orleans dependency, so the CLI compiles this same file.
+/// characters). In the dependency-free contracts, so the CLI checks ids exactly as the server does.
 /// </summary>
 public static class MeshIds
 {
