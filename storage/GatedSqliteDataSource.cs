@@ -176,6 +176,9 @@ public sealed class GatedSqliteConnection(string connectionString, SqliteWriteGa
 
     internal void EnterGate() => _lease ??= gate.Enter();
 
+    /// <summary>Whether this connection holds the write gate (until it closes).</summary>
+    internal bool HoldsGate => _lease is not null;
+
     private void ReleaseGate()
     {
         _lease?.Dispose();
@@ -225,12 +228,15 @@ public sealed class GatedSqliteCommand(GatedSqliteConnection connection) : Sqlit
         return base.ExecuteScalar();
     }
 
+    // A connection that holds the gate already (a group-commit batch, a migration) needs no answer.
+    private bool NeedsGate => !connection.HoldsGate && SqliteStatements.MayWrite(connection, CommandText);
+
     private Task EnterGateAsync(CancellationToken cancellationToken) =>
-        SqliteStatements.MayWrite(connection, CommandText) ? connection.EnterGateAsync(cancellationToken) : Task.CompletedTask;
+        NeedsGate ? connection.EnterGateAsync(cancellationToken) : Task.CompletedTask;
 
     private void EnterGate()
     {
-        if (SqliteStatements.MayWrite(connection, CommandText))
+        if (NeedsGate)
         {
             connection.EnterGate();
         }

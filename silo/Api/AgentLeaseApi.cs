@@ -62,9 +62,7 @@ public static class AgentLeaseApi
 
     public static async Task<Results<Ok<LeaseInfo>, ProblemHttpResult>> SessionProgressAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
-        var id = ApiInput.SessionId(sessionId);
-        var session = await grains.GetGrain<Sessions.ISessionGrain>(id).GetAsync(http.RequestAborted);
-        http.DemandSession(id, session.AgentId);
+        var id = (await SessionsApi.ReadOwnAsync(http, grains, sessionId)).Id;
         var body = await JsonBody.ReadAsync<ProgressRequest>(http);
         var (epoch, at, stallAfter) = Check(body, "agent_epoch", body.AgentEpoch ?? 0);
         var key = LeaseKey.ForSession(id);

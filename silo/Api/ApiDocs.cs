@@ -18,18 +18,13 @@ public static class ApiDocs
     public static RouteHandlerBuilder WithRequestBody<T>(this RouteHandlerBuilder builder) =>
         builder.WithMetadata(new DocumentedBody(typeof(T)));
 
-    /// <summary>The problem statuses (RFC 9457 bodies) an operation or group can answer besides its success.</summary>
-    public static TBuilder ProducesProblems<TBuilder>(this TBuilder builder, params int[] statuses)
-        where TBuilder : IEndpointConventionBuilder
-    {
-        ArgumentNullException.ThrowIfNull(statuses);
-        foreach (var status in statuses)
-        {
-            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]));
-        }
+    /// <summary>The problem statuses (RFC 9457 bodies) an operation can answer besides its success.</summary>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params int[] statuses) =>
+        statuses.Aggregate(builder, (b, status) => b.ProducesProblem(status));
 
-        return builder;
-    }
+    /// <summary>The problem statuses every operation of a group can answer.</summary>
+    public static RouteGroupBuilder ProducesProblems(this RouteGroupBuilder builder, params int[] statuses) =>
+        statuses.Aggregate(builder, (b, status) => b.ProducesProblem(status));
 
     public static OpenApiOptions AddMeshApiDocs(this OpenApiOptions options)
     {
@@ -38,7 +33,7 @@ public static class ApiDocs
         // The dashboard's and sign-in pages' routes are the UI's business, not the API's.
         options.ShouldInclude = description =>
             description.RelativePath is { } path
-            && (path.StartsWith(MeshApi.Prefix.TrimStart('/'), StringComparison.Ordinal) || path.StartsWith("health/", StringComparison.Ordinal));
+            && (path.StartsWith(ApiRoutes.Prefix, StringComparison.Ordinal) || path.StartsWith("health/", StringComparison.Ordinal));
 
         options.AddOperationTransformer(async (operation, context, cancellationToken) =>
         {

@@ -36,13 +36,7 @@ public sealed partial class ReadmeShellTests(ITestOutputHelper output)
         ]);
         await silo.WaitForLineAsync(l => l.Contains("SessionMesh silo is up.", StringComparison.Ordinal), TimeSpan.FromMinutes(3));
 
-        var bin = Directory.CreateDirectory(Path.Combine(silo.WorkingDirectory, "bin")).FullName;
-        var wrapper = Path.Combine(bin, "session-mesh");
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "session-mesh.dll")}\" \"$@\"\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        var bin = await Cli.CliRunner.InstallCommandAsync(silo.WorkingDirectory);
 
         for (var i = 0; i < run.Count; i++)
         {

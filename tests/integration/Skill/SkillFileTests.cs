@@ -17,13 +17,7 @@ public sealed partial class SkillFileTests
 
         await using var silo = await HttpSilo.StartAsync();
         var work = Directory.CreateTempSubdirectory("sessionmesh-skill-").FullName;
-        var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
-        var wrapper = Path.Combine(bin, "session-mesh");
-        await File.WriteAllTextAsync(wrapper, $"#!/bin/sh\nexec dotnet \"{Path.Combine(AppContext.BaseDirectory, "session-mesh.dll")}\" \"$@\"\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        var bin = await Cli.CliRunner.InstallCommandAsync(work);
 
         // One script, the blocks in order (later ones use files and variables of earlier ones); any failing command fails it.
         var script = "set -euo pipefail\n" + string.Join("\n", blocks.Select((b, i) => $"echo '### block {i + 1}'\n{b}"));
