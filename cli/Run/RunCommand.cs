@@ -40,7 +40,7 @@ public static class RunCommand
                 AgentName = parse.GetValue(agentName),
                 Purpose = parse.GetValue(purpose),
                 SessionId = parse.GetValue(session),
-                LeaseTtl = Seconds("--lease-ttl", parse.GetValue(ttl), 0.3),
+                LeaseTtl = Seconds("--lease-ttl", parse.GetValue(ttl), 1), // the mesh's shortest lease
                 Grace = Seconds("--grace", parse.GetValue(grace), 0),
                 StallAfter = Seconds("--stall-after", parse.GetValue(stallAfter), 1),
                 DirectivesToStdin = parse.GetValue(directives) == "stdin",

@@ -55,9 +55,11 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
             throw new CliException(ExitCodes.Error, "session-mesh run supervises processes through Linux process groups and the parent-death signal; it runs on Linux only.");
         }
 
-        // Leases start with the first heartbeat, sent before the child starts: setup may take
-        // longer than a short TTL, and no lease may run out before the runner beats.
+        // Leases start with the first heartbeats, answered before the child starts: setup may take
+        // longer than a short TTL, and a runner killed the moment its child starts must still leave
+        // leases that run out (a lease started concurrently with the child could be lost with it).
         var (keyId, key) = await SetUpAsync(cancellationToken);
+        await BeginLeasesAsync(cancellationToken);
         _api.Key = key;
         var heartbeats = HeartbeatAsync(_stopping.Token);
         _child = Supervisor.Start(options.Command, ChildEnvironment(key), options.DirectivesToStdin);
@@ -139,6 +141,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
                     agent_name = options.AgentName ?? options.Specialization,
                     purpose = options.Purpose,
                     agent_id = options.AgentId,
+                    lease_ttl = options.LeaseTtl.TotalSeconds, // leased from birth: a runner dying during set-up leaves no session Active forever
                 },
                 safeToRepeat: true, cancellationToken))!.Value;
         }
@@ -190,13 +193,30 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
         }
     }
 
-    /// <summary>Agent and session heartbeats at TTL/3 while the child lives; the child never has to.</summary>
+    /// <summary>The first agent and session heartbeats, retried like set-up; failing here starts nothing.</summary>
+    private async Task BeginLeasesAsync(CancellationToken cancellationToken)
+    {
+        var ttl = options.LeaseTtl.TotalSeconds;
+        await mesh.SendAsync(HttpMethod.Post, ApiRoutes.AgentHeartbeat(options.AgentId), new AgentHeartbeatRequest(_epoch, ttl), safeToRepeat: true, cancellationToken);
+        await mesh.SendAsync(HttpMethod.Post, ApiRoutes.SessionHeartbeat(_sessionId), new SessionHeartbeatRequest(_sessionEpoch, ttl), safeToRepeat: true, cancellationToken);
+    }
+
+    /// <summary>Agent and session heartbeats every TTL/3 while the child lives (after the first ones); the child never has to.</summary>
     private async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
         var period = options.LeaseTtl / 3;
         var sessionLive = true;
         while (!cancellationToken.IsCancellationRequested)
         {
+            try
+            {
+                await Task.Delay(period, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             try
             {
                 var progressAt = new DateTimeOffset(Interlocked.Read(ref _lastProgressTicks), TimeSpan.Zero);
@@ -236,15 +256,6 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 Trace($"heartbeat failed ({ex.Message}); the child keeps running");
-            }
-
-            try
-            {
-                await Task.Delay(period, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }

@@ -242,31 +242,39 @@ public sealed partial class LivenessShardGrain(
         await Task.WhenAll(expired.Select(e => ExpireAsync(e.Key, e.Lease, cancellationToken)));
     }
 
+    /// <summary>
+    /// Tells the owner its lease ran out, then forgets the stored row. The row is the recorded
+    /// intent: it goes only after the owner took the news, so a silo dying in between, a cancelled
+    /// turn or an owner that could not write (storage down) leaves it to be expired again.
+    /// </summary>
     private async Task ExpireAsync(LeaseKey key, Lease lease, CancellationToken cancellationToken)
     {
         try
         {
             LogExpired(logger, key.Kind, key.Id, lease.Ttl);
             MeshMetrics.LeaseExpired(key.Kind);
-            await store.RemoveAsync(key, cancellationToken);
-            await (key.Kind switch
+            try
             {
-                LeaseKind.Session => GrainFactory.GetGrain<ISessionProtocol>(Guid.ParseExact(key.Id, "N")).LeaseExpiredAsync(cancellationToken),
-                _ => GrainFactory.GetGrain<IAgentProtocol>(key.Id).LeaseExpiredAsync(lease.Epoch, cancellationToken),
-            });
-        }
-        catch (SessionMeshException)
-        {
-            // The owner is gone or already ended: nothing left to expire.
+                await (key.Kind switch
+                {
+                    LeaseKind.Session => GrainFactory.GetGrain<ISessionProtocol>(Guid.ParseExact(key.Id, "N")).LeaseExpiredAsync(cancellationToken),
+                    _ => GrainFactory.GetGrain<IAgentProtocol>(key.Id).LeaseExpiredAsync(lease.Epoch, cancellationToken),
+                });
+            }
+            catch (SessionMeshException ex) when (ex is not StorageUnavailableException)
+            {
+                // The owner is gone or already ended: nothing left to expire.
+            }
+
+            await store.RemoveAsync(key, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The owner could not take the news (e.g. storage down): track it again and retry shortly.
+            // The owner could not take the news (e.g. its storage is down): track it again and retry shortly.
             LogExpiryFailed(logger, ex, key.Kind, key.Id);
             if (!_leases.ContainsKey(key))
             {
                 Add(key, new Lease(lease.Epoch, lease.Ttl, clock.GetUtcNow() - lease.Ttl + ExpiryRetryDelay));
-                await store.UpsertAsync(Shard, key, lease.Epoch, lease.Ttl, CancellationToken.None);
             }
         }
     }

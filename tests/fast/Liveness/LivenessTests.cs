@@ -103,6 +103,41 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
     }
 
+    /// <summary>
+    /// A session that cannot record its failure when its lease runs out (storage refuses the write)
+    /// keeps its lease, stored and tracked, and fails once storage is back. Before, the refusal (a
+    /// typed mesh error) was taken for "the owner already ended": the lease and its row were dropped
+    /// and the session stayed Active forever, with nothing left that could expire it.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_whose_owner_cannot_record_its_expiry_is_kept_and_expired_once_storage_is_back()
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("Unlucky", "p", new SessionContext());
+        await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
+        var key = LeaseKey.ForSession(id);
+        var shard = LivenessShards.For(Mesh.Client, key);
+        var deadline = (await shard.GetAsync(key))!.ExpiresAt;
+        var trigger = $"test_refuse_expiry_{id:N}";
+        await Mesh.ExecuteSqlAsync($"""
+            CREATE TRIGGER {trigger} BEFORE UPDATE ON SessionCatalog
+            WHEN OLD.SessionId = '{id:N}'
+            BEGIN SELECT RAISE(ABORT, 'I/O error (injected)'); END;
+            """);
+        Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+
+        // Tried and refused: the lease is tracked again (due shortly) and its row is still there.
+        var retried = await Eventually.WaitForAsync(() => shard.GetAsync(key), l => l is null || l.ExpiresAt != deadline, ExpiryPatience);
+        Assert.NotNull(retried);
+        Assert.Equal("1", await Mesh.QueryAsync($"SELECT COUNT(*) FROM Leases WHERE Id = '{id:N}'"));
+        Assert.Equal(SessionStatus.Active, (await Mesh.Sessions.GetSessionAsync(id)).Status);
+
+        await Mesh.ExecuteSqlAsync($"DROP TRIGGER {trigger};");
+        var expired = await Eventually.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
+        await Eventually.WaitForAsync(() => Mesh.QueryAsync($"SELECT COUNT(*) FROM Leases WHERE Id = '{id:N}'"), n => n == "0", ExpiryPatience);
+        Assert.Null(await shard.GetAsync(key));
+    }
+
     [Fact]
     public async Task A_lost_agent_comes_back_with_its_current_epoch()
     {

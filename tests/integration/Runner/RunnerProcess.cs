@@ -108,12 +108,15 @@ public sealed class RunnerProcess : IAsyncDisposable
     }
 
     /// <summary>Reads a number the agent script wrote to a file (a pid), once it is there.</summary>
-    public async Task<int> ReadPidAsync(string name)
+    public async Task<int> ReadPidAsync(string name) => int.Parse(await ReadLineAsync(name), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The one line the agent wrote to a file in its directory (waits for the line's end).</summary>
+    public async Task<string> ReadLineAsync(string name)
     {
         var path = Path.Combine(Directory, name);
-        var pid = 0;
-        await Poll.UntilAsync(() => Task.FromResult(File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), out pid)), $"{name} to be written");
-        return pid;
+        var text = string.Empty;
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(path) && (text = File.ReadAllText(path)).EndsWith('\n')), $"{name} to be written");
+        return text.Trim();
     }
 
     public IReadOnlyList<JsonElement> Directives() =>
@@ -128,19 +131,21 @@ public sealed class RunnerProcess : IAsyncDisposable
         return Process.ExitCode;
     }
 
-    public static bool IsAlive(int pid)
+    // A zombie (exited, not yet reaped) is gone for every purpose that matters here.
+    public static bool IsAlive(int pid) => State(pid) is { } state && state != "Z";
+
+    /// <summary>The process's state letter from /proc (R, S, T stopped, Z zombie, …), or null when it is gone.</summary>
+    public static string? State(int pid)
     {
-        // A zombie (exited, not yet reaped) is gone for every purpose that matters here.
         var stat = $"/proc/{pid}/stat";
         try
         {
             var text = File.ReadAllText(stat);
-            var state = text[(text.LastIndexOf(')') + 2)..].Split(' ')[0];
-            return state != "Z";
+            return text[(text.LastIndexOf(')') + 2)..].Split(' ')[0];
         }
         catch (IOException)
         {
-            return false;
+            return null;
         }
     }
 

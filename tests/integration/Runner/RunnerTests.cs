@@ -160,15 +160,23 @@ public sealed class RunnerTests(HttpSiloFixture fixture)
         Assert.Equal("ReviewAgent", session.GetProperty("handoff_to").GetString());
     }
 
+    /// <summary>
+    /// The command's first act freezes its runner (SIGSTOP), so nothing the runner would send after
+    /// starting it can arrive: both leases must already exist. Then the runner is SIGKILLed. Before,
+    /// the first heartbeats raced the command's start, and a runner killed in that window left a
+    /// session with no lease, Active forever (seen under load: the agent Lost, its session never failed).
+    /// </summary>
     [Fact]
     public async Task When_the_runner_is_SIGKILLed_its_child_and_grandchild_die_and_the_mesh_finds_the_agent_lost()
     {
         var agentId = NewAgentId();
-        await using var runner = RunnerProcess.Start(Silo, agentId, "echo $$ > child.pid\nsleep 1000 &\necho $! > grandchild.pid\nwhile true; do sleep 0.1; done", "--lease-ttl", "2");
-        var sessionId = await runner.SessionIdAsync();
+        await using var runner = RunnerProcess.Start(Silo, agentId, "kill -STOP $PPID\necho $SESSION_MESH_SESSION_ID > session.id\necho $$ > child.pid\nsleep 1000 &\necho $! > grandchild.pid\nwhile true; do sleep 0.1; done", "--lease-ttl", "10");
+        var sessionId = Guid.Parse(await runner.ReadLineAsync("session.id")); // the runner may be frozen before it says it
         var child = await runner.ReadPidAsync("child.pid");
         var grandchild = await runner.ReadPidAsync("grandchild.pid");
-        await Poll.UntilAsync(async () => await LeaseOfAgentAsync(agentId) is not null, "the agent's first heartbeat");
+        Assert.Equal("T", RunnerProcess.State(runner.Process.Id)); // frozen: what it sent, it sent before starting the command
+        Assert.NotNull(await LeaseOfAgentAsync(agentId));
+        Assert.NotNull(await LeaseOfSessionAsync(agentId, sessionId));
 
         runner.Process.Kill(); // SIGKILL, the runner alone
         await Poll.UntilAsync(() => Task.FromResult(!RunnerProcess.IsAlive(child)), "the child to die with its runner");
@@ -234,20 +242,27 @@ public sealed class RunnerTests(HttpSiloFixture fixture)
         return string.Join("\n", lines.Select(l => l.GetProperty("text").GetString()));
     }
 
+    private async Task<JsonElement?> LeaseOfSessionAsync(string agentId, Guid sessionId)
+    {
+        // The session's lease as discovery reports it (the agent's Active sessions, leased or not).
+        using var response = await Silo.Admin.GetAsync($"/api/session-mesh/alive?filter=active&agent_id={agentId}&limit=500");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var listed = (await HttpSilo.ReadAsync(response)).GetProperty("sessions").EnumerateArray()
+            .Single(s => s.GetProperty("session").GetProperty("id").GetString() == sessionId.ToString());
+        return LeaseOf(listed);
+    }
+
     private async Task<JsonElement?> LeaseOfAgentAsync(string agentId)
     {
-        // The agent's lease as the registry reports it (alive agents of the specialization).
-        using var response = await Silo.Admin.GetAsync("/api/session-mesh/registry/runner-tests/agents?filter=alive");
+        // The agent's lease as the registry reports it (any health; null when none is tracked).
+        using var response = await Silo.Admin.GetAsync("/api/session-mesh/registry/runner-tests/agents?filter=any&limit=500");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await HttpSilo.ReadAsync(response);
-        foreach (var agent in (body.ValueKind == JsonValueKind.Array ? body : body.GetProperty("agents")).EnumerateArray())
-        {
-            if (agent.ToString().Contains(agentId, StringComparison.Ordinal))
-            {
-                return agent;
-            }
-        }
-
-        return null;
+        var listed = (body.ValueKind == JsonValueKind.Array ? body : body.GetProperty("agents")).EnumerateArray()
+            .Single(a => a.GetProperty("agent_id").GetString() == agentId);
+        return LeaseOf(listed);
     }
+
+    private static JsonElement? LeaseOf(JsonElement listed) =>
+        listed.GetProperty("lease") is { ValueKind: not JsonValueKind.Null } lease ? lease : null;
 }
