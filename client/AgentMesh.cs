@@ -45,7 +45,7 @@ public sealed class AgentMesh(IGrainFactory grains)
     /// <summary>Heartbeats an agent's lease (TTL default 30 s).</summary>
     public Task<LeaseInfo> HeartbeatAgentAsync(string agentId, long epoch, TimeSpan? ttl = null, CancellationToken cancellationToken = default)
     {
-        var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
+        var key = LeaseKey.ForAgent(Validate.Id(Validate.AgentIdField, agentId));
         return LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, cancellationToken);
     }
 
@@ -80,7 +80,7 @@ public sealed class AgentMesh(IGrainFactory grains)
     public Task<MeshStats> GetStatsAsync(CancellationToken cancellationToken = default) =>
         Discovery.GetStatsAsync(cancellationToken);
 
-    private IAgentGrain Agent(string agentId) => grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId));
+    private IAgentGrain Agent(string agentId) => grains.GetGrain<IAgentGrain>(Validate.Id(Validate.AgentIdField, agentId));
 }
 
 /// <summary>A live directive subscription. The agent forgets observers it has not heard from in a minute: renew within that.</summary>

@@ -2,10 +2,18 @@ namespace SessionMesh.Errors;
 
 /// <summary>
 /// Input rules shared by every edge (grains, client, HTTP), so one bad value gets one clear error
-/// wherever it enters. Each check throws <see cref="InvalidInputException"/> naming the field.
+/// wherever it enters. Each check throws <see cref="InvalidInputException"/> naming the field as the
+/// caller gives it: grains name a contract member (<c>ToAgent</c>, a nested value by its path
+/// <c>Context.PreviousResults[0].JsonPayload</c>), and each edge shows that in its own naming.
 /// </summary>
 public static class Validate
 {
+    /// <summary>The field of an agent grain's key (a key is no member, so it is named as its owner calls it).</summary>
+    public const string AgentIdField = "AgentId";
+
+    /// <summary>The field of a session grain's key.</summary>
+    public const string SessionIdField = "SessionId";
+
     /// <summary>The longest name or id the mesh accepts.</summary>
     public const int MaxNameLength = 200;
 
@@ -78,22 +86,22 @@ public static class Validate
 
         if (!Enum.IsDefined(context.CurrentPhase))
         {
-            throw new InvalidInputException($"{field}.current_phase", $"'{context.CurrentPhase}' is not a phase.");
+            throw new InvalidInputException($"{field}.{nameof(context.CurrentPhase)}", $"'{context.CurrentPhase}' is not a phase.");
         }
 
         if (context.WorktreePath is not null)
         {
-            Text($"{field}.worktree_path", context.WorktreePath);
+            Text($"{field}.{nameof(context.WorktreePath)}", context.WorktreePath);
         }
 
         if (context.PreviousResults is null)
         {
-            throw new InvalidInputException($"{field}.previous_results", "must be a list (use an empty one).");
+            throw new InvalidInputException($"{field}.{nameof(context.PreviousResults)}", "must be a list (use an empty one).");
         }
 
         for (var i = 0; i < context.PreviousResults.Count; i++)
         {
-            Result($"{field}.previous_results[{i}]", context.PreviousResults[i]);
+            Result($"{field}.{nameof(context.PreviousResults)}[{i}]", context.PreviousResults[i]);
         }
     }
 
@@ -111,47 +119,47 @@ public static class Validate
             case null:
                 throw new InvalidInputException(field, "must not be null.");
             case Sessions.IssueAnalysisResult issue:
-                Name($"{field}.complexity", issue.Complexity);
+                Name($"{field}.{nameof(issue.Complexity)}", issue.Complexity);
                 if (issue.EstimatedDuration < TimeSpan.Zero || issue.EstimatedDuration > MaxDuration)
                 {
-                    throw new InvalidInputException($"{field}.estimated_duration", "must be from 0 seconds to 10 years.");
+                    throw new InvalidInputException($"{field}.{nameof(issue.EstimatedDuration)}", "must be from 0 seconds to 10 years.");
                 }
 
                 break;
             case Sessions.TaskDecompositionResult decomposition:
                 if (decomposition.Tasks is null)
                 {
-                    throw new InvalidInputException($"{field}.tasks", "is required (a list of task descriptions).");
+                    throw new InvalidInputException($"{field}.{nameof(decomposition.Tasks)}", "is required (a list of task descriptions).");
                 }
 
                 for (var t = 0; t < decomposition.Tasks.Count; t++)
                 {
-                    Text($"{field}.tasks[{t}]", decomposition.Tasks[t] ?? throw new InvalidInputException($"{field}.tasks[{t}]", "must not be null."), required: true);
+                    Text($"{field}.{nameof(decomposition.Tasks)}[{t}]", decomposition.Tasks[t] ?? throw new InvalidInputException($"{field}.{nameof(decomposition.Tasks)}[{t}]", "must not be null."), required: true);
                 }
 
                 break;
             case Sessions.CodeGenerationResult codegen:
-                Fraction($"{field}.confidence", codegen.Confidence, 0, 1);
+                Fraction($"{field}.{nameof(codegen.Confidence)}", codegen.Confidence, 0, 1);
                 if (codegen.SuccessfulWorlds < 0)
                 {
-                    throw new InvalidInputException($"{field}.successful_worlds", "must not be negative.");
+                    throw new InvalidInputException($"{field}.{nameof(codegen.SuccessfulWorlds)}", "must not be negative.");
                 }
 
                 break;
             case Sessions.ReviewResult review:
-                Fraction($"{field}.quality_score", review.QualityScore, 0, 100);
+                Fraction($"{field}.{nameof(review.QualityScore)}", review.QualityScore, 0, 100);
                 if (review.IssuesFound < 0)
                 {
-                    throw new InvalidInputException($"{field}.issues_found", "must not be negative.");
+                    throw new InvalidInputException($"{field}.{nameof(review.IssuesFound)}", "must not be negative.");
                 }
 
                 break;
             case Sessions.GenericResult generic:
-                Name($"{field}.name", generic.Name);
-                JsonDocumentText($"{field}.json_payload", generic.JsonPayload);
+                Name($"{field}.{nameof(generic.Name)}", generic.Name);
+                JsonDocumentText($"{field}.{nameof(generic.JsonPayload)}", generic.JsonPayload);
                 break;
             default:
-                throw new InvalidInputException($"{field}.type", $"'{result.GetType().Name}' is not a result type.");
+                throw new InvalidInputException($"{field}.Type", $"'{result.GetType().Name}' is not a result type.");
         }
     }
 

@@ -22,11 +22,11 @@ public static class LivenessShards
     }
 
     /// <summary>Checks a TTL given by a caller.</summary>
-    public static TimeSpan ValidateTtl(TimeSpan? ttl)
+    public static TimeSpan ValidateTtl(TimeSpan? ttl, string field = "Ttl")
     {
         var value = ttl ?? DefaultTtl;
         return value >= MinTtl && value <= MaxTtl
             ? value
-            : throw new Errors.InvalidInputException("ttl", $"must be between {MinTtl.TotalSeconds:0} s and {MaxTtl.TotalHours:0} h (got {value.TotalSeconds} s).");
+            : throw new Errors.InvalidInputException(field, $"must be between {MinTtl.TotalSeconds:0} s and {MaxTtl.TotalHours:0} h (got {value.TotalSeconds} s).");
     }
 }

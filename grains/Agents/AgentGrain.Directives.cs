@@ -12,10 +12,10 @@ public sealed partial class AgentGrain
     public async Task<Directive> SteerAsync(string direction, string? message = null, CancellationToken cancellationToken = default)
     {
         var agent = Current;
-        Validate.Name("direction", direction);
+        Validate.Name(nameof(direction), direction);
         if (message is not null)
         {
-            Validate.Text("message", message);
+            Validate.Text(nameof(message), message);
         }
 
         if (agent.Status is AgentStatus.Killed or AgentStatus.Draining)
@@ -45,12 +45,12 @@ public sealed partial class AgentGrain
         var agent = Current;
         if (afterSequence < 0)
         {
-            throw new InvalidInputException("after", $"must not be negative (got {afterSequence}).");
+            throw new InvalidInputException(nameof(afterSequence), $"must not be negative (got {afterSequence}).");
         }
 
         if (limit is < 1 or > MeshLimits.MaxBatchRead)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxBatchRead} (got {limit}).");
+            throw new InvalidInputException(nameof(limit), $"must be between 1 and {MeshLimits.MaxBatchRead} (got {limit}).");
         }
 
         return afterSequence >= agent.LastSequence
@@ -63,7 +63,7 @@ public sealed partial class AgentGrain
         var agent = RequireEpoch(epoch);
         if (sequence < 1 || sequence > agent.LastSequence)
         {
-            throw new InvalidInputException("sequence", $"must be between 1 and the latest directive {agent.LastSequence} (got {sequence}).");
+            throw new InvalidInputException(nameof(sequence), $"must be between 1 and the latest directive {agent.LastSequence} (got {sequence}).");
         }
 
         if (sequence <= agent.AcknowledgedThrough)

@@ -40,7 +40,7 @@ public sealed partial class AgentGrain
         var grace = request.Grace ?? DefaultKillGrace;
         if (grace < TimeSpan.Zero || grace > TimeSpan.FromHours(1))
         {
-            throw new InvalidInputException("grace", $"must be between 0 and 1 hour (got {grace.TotalSeconds} s).");
+            throw new InvalidInputException(nameof(grace), $"must be between 0 and 1 hour (got {grace.TotalSeconds} s).");
         }
 
         if (agent.Status == AgentStatus.Killed)

@@ -14,7 +14,7 @@ public sealed partial class AgentGrain
     public Task<long> AttachSessionAsync(Guid sessionId)
     {
         // Interleaves with anything (see IAgentProtocol): reads only, so it can never be part of a cycle.
-        Validate.Id("agent_id", Id);
+        Validate.Id(Validate.AgentIdField, Id);
         if (state.State.Agent is not { } agent)
         {
             return Task.FromResult(1L);

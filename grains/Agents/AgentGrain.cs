@@ -63,14 +63,14 @@ public sealed partial class AgentGrain(
 
     public async Task<AgentSnapshot> RegisterAsync(string specialization, string? displayName = null, TimeSpan? leaseTtl = null, CancellationToken cancellationToken = default)
     {
-        Validate.Id("agent_id", Id);
-        Validate.Id("specialization", specialization);
+        Validate.Id(Validate.AgentIdField, Id);
+        Validate.Id(nameof(specialization), specialization);
         if (displayName is not null)
         {
-            Validate.Name("display_name", displayName);
+            Validate.Name(nameof(displayName), displayName);
         }
 
-        var ttl = leaseTtl is null ? (TimeSpan?)null : LivenessShards.ValidateTtl(leaseTtl);
+        var ttl = leaseTtl is null ? (TimeSpan?)null : LivenessShards.ValidateTtl(leaseTtl, nameof(leaseTtl));
         var now = clock.GetUtcNow();
         var agent = state.State.Agent ?? NewAgent(now);
         if (agent.Status == AgentStatus.Killed)
@@ -118,7 +118,7 @@ public sealed partial class AgentGrain(
 
     public async Task<AgentSnapshot> DeregisterAsync(string specialization, CancellationToken cancellationToken = default)
     {
-        Validate.Id("specialization", specialization);
+        Validate.Id(nameof(specialization), specialization);
         var agent = Current;
         if (agent.Specializations.Contains(specialization, StringComparer.Ordinal))
         {

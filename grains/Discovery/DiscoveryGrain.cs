@@ -28,17 +28,17 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
         ArgumentNullException.ThrowIfNull(query);
         if (query.Limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {query.Limit}).");
+            throw new InvalidInputException(nameof(query.Limit), $"must be between 1 and {MeshLimits.MaxPage} (got {query.Limit}).");
         }
 
         if (!Enum.IsDefined(query.Filter))
         {
-            throw new InvalidInputException("filter", $"'{query.Filter}' is not a filter (use active, alive, stale or all).");
+            throw new InvalidInputException(nameof(query.Filter), $"'{query.Filter}' is not a filter (use active, alive, stale or all).");
         }
 
         if (query.AgentId is not null && query.Specialization is not null)
         {
-            throw new InvalidInputException("agent_id", "give an agent or a specialization, not both.");
+            throw new InvalidInputException(nameof(query.AgentId), "give an agent or a specialization, not both.");
         }
 
         var agents = await AgentsAsync(query, cancellationToken);
@@ -53,15 +53,15 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
 
     public async Task<IReadOnlyList<FoundAgent>> FindAgentsAsync(string specialization, AgentFilter filter, string? afterAgentId = null, int limit = 100, CancellationToken cancellationToken = default)
     {
-        Validate.Id("specialization", specialization);
+        Validate.Id(nameof(specialization), specialization);
         if (!Enum.IsDefined(filter))
         {
-            throw new InvalidInputException("filter", $"'{filter}' is not an agent filter (use any, alive or idle).");
+            throw new InvalidInputException(nameof(filter), $"'{filter}' is not an agent filter (use any, alive or idle).");
         }
 
         if (limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
+            throw new InvalidInputException(nameof(limit), $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
         }
 
         var registry = GrainFactory.GetGrain<ISpecializationGrain>(specialization);
@@ -119,7 +119,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
     {
         if (query.AgentId is { } agentId)
         {
-            return [Validate.Id("agent_id", agentId)];
+            return [Validate.Id(nameof(query.AgentId), agentId)];
         }
 
         if (query.Specialization is not { } specialization)
@@ -127,7 +127,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
             return null;
         }
 
-        Validate.Id("specialization", specialization);
+        Validate.Id(nameof(specialization), specialization);
         var agents = await GrainFactory.GetGrain<ISpecializationGrain>(specialization).ListAsync(null, MeshLimits.MaxBatchRead, cancellationToken);
         return [.. agents.Select(a => a.AgentId)];
     }

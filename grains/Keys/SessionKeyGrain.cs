@@ -24,32 +24,32 @@ public sealed class SessionKeyGrain(
         ArgumentNullException.ThrowIfNull(spec);
         if (state.State.Key is not null)
         {
-            throw new InvalidInputException("key_id", "is already in use.");
+            throw new InvalidInputException(nameof(KeyInfo.KeyId), "is already in use.");
         }
 
         if (spec.SecretHash.Length != SHA256.HashSizeInBytes)
         {
-            throw new InvalidInputException("secret_hash", "must be a SHA-256 hash.");
+            throw new InvalidInputException(nameof(spec.SecretHash), "must be a SHA-256 hash.");
         }
 
         if (spec.Scopes.Count == 0 || spec.Scopes.Any(s => !Enum.IsDefined(s)))
         {
-            throw new InvalidInputException("scopes", "must name at least one of admin, operator, agent.");
+            throw new InvalidInputException(nameof(spec.Scopes), "must name at least one of admin, operator, agent.");
         }
 
         if (spec.AgentId is not null)
         {
-            Validate.Id("agent_id", spec.AgentId);
+            Validate.Id(nameof(spec.AgentId), spec.AgentId);
         }
 
         if (spec.Label is not null)
         {
-            Validate.Id("label", spec.Label);
+            Validate.Id(nameof(spec.Label), spec.Label);
         }
 
         if (spec.Ttl <= TimeSpan.Zero || spec.Ttl > MaxTtl)
         {
-            throw new InvalidInputException("ttl", $"must be more than 0 and at most {MaxTtl.TotalSeconds:0} seconds.");
+            throw new InvalidInputException(nameof(spec.Ttl), $"must be more than 0 and at most {MaxTtl.TotalSeconds:0} seconds.");
         }
 
         var now = clock.GetUtcNow();
@@ -57,17 +57,17 @@ public sealed class SessionKeyGrain(
         if (spec.ParentKeyId is not null)
         {
             // The key tree: a key mints only keys that do no more and live no longer than itself.
-            var parent = await GrainFactory.GetGrain<ISessionKeyGrain>(Validate.Id("parent_key_id", spec.ParentKeyId)).GetAsync(cancellationToken);
+            var parent = await GrainFactory.GetGrain<ISessionKeyGrain>(Validate.Id(nameof(spec.ParentKeyId), spec.ParentKeyId)).GetAsync(cancellationToken);
             if (parent is null || parent.Revoked || parent.ExpiresAt <= now)
             {
-                throw new InvalidInputException("parent_key_id", "is not a key in force.");
+                throw new InvalidInputException(nameof(spec.ParentKeyId), "is not a key in force.");
             }
 
             CheckWithin(parent, spec, now);
             depth = parent.Depth + 1;
             if (depth > MaxDepth)
             {
-                throw new InvalidInputException("parent_key_id", $"the key tree is at most {MaxDepth} keys deep.");
+                throw new InvalidInputException(nameof(spec.ParentKeyId), $"the key tree is at most {MaxDepth} keys deep.");
             }
         }
 
@@ -140,22 +140,22 @@ public sealed class SessionKeyGrain(
     {
         if (now + spec.Ttl > parent.ExpiresAt)
         {
-            throw new InvalidInputException("ttl", $"must end no later than the key that mints it (at most {Math.Floor((parent.ExpiresAt - now).TotalSeconds):0} seconds).");
+            throw new InvalidInputException(nameof(spec.Ttl), $"must end no later than the key that mints it (at most {Math.Floor((parent.ExpiresAt - now).TotalSeconds):0} seconds).");
         }
 
         if (spec.Scopes.Where(s => !parent.Grants(s)).Select(s => (KeyScope?)s).FirstOrDefault() is { } missing)
         {
-            throw new InvalidInputException("scopes", $"'{missing.ToString().ToLowerInvariant()}' is more than the minting key may grant.");
+            throw new InvalidInputException(nameof(spec.Scopes), $"'{missing.ToString().ToLowerInvariant()}' is more than the minting key may grant.");
         }
 
         if (parent.AgentId is not null && spec.AgentId != parent.AgentId)
         {
-            throw new InvalidInputException("agent_id", $"must be '{parent.AgentId}', the agent the minting key is bound to.");
+            throw new InvalidInputException(nameof(spec.AgentId), $"must be '{parent.AgentId}', the agent the minting key is bound to.");
         }
 
         if (parent.SessionId is not null && spec.SessionId != parent.SessionId)
         {
-            throw new InvalidInputException("session_id", $"must be {parent.SessionId}, the session the minting key is bound to.");
+            throw new InvalidInputException(nameof(spec.SessionId), $"must be {parent.SessionId}, the session the minting key is bound to.");
         }
     }
 

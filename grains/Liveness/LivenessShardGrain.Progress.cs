@@ -11,7 +11,7 @@ public sealed partial class LivenessShardGrain
         ValidateKey(key);
         if (stallAfter <= TimeSpan.Zero || stallAfter > TimeSpan.FromDays(1))
         {
-            throw new InvalidInputException("stall_after", $"must be between 0 and 86400 seconds (got {stallAfter.TotalSeconds}).");
+            throw new InvalidInputException(nameof(stallAfter), $"must be between 0 and 86400 seconds (got {stallAfter.TotalSeconds}).");
         }
 
         if (!_leases.TryGetValue(key, out var lease))

@@ -77,7 +77,7 @@ public sealed partial class LivenessShardGrain(
     public async Task<LeaseInfo> HeartbeatAsync(LeaseKey key, long epoch, TimeSpan? ttl, CancellationToken cancellationToken = default)
     {
         ValidateKey(key);
-        var requestedTtl = ttl is null ? (TimeSpan?)null : LivenessShards.ValidateTtl(ttl);
+        var requestedTtl = ttl is null ? (TimeSpan?)null : LivenessShards.ValidateTtl(ttl, nameof(ttl));
         var now = clock.GetUtcNow();
         if (_leases.TryGetValue(key, out var lease))
         {
@@ -110,7 +110,7 @@ public sealed partial class LivenessShardGrain(
     public async Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl)
     {
         ValidateKey(key);
-        await StartAsync(key, epoch, LivenessShards.ValidateTtl(ttl), CancellationToken.None);
+        await StartAsync(key, epoch, LivenessShards.ValidateTtl(ttl, nameof(ttl)), CancellationToken.None);
     }
 
     public async Task ReleaseAsync(LeaseKey key)
@@ -315,18 +315,18 @@ public sealed partial class LivenessShardGrain(
     {
         if (!Enum.IsDefined(key.Kind))
         {
-            throw new InvalidInputException("kind", $"'{key.Kind}' is not a lease kind.");
+            throw new InvalidInputException(nameof(key.Kind), $"'{key.Kind}' is not a lease kind.");
         }
 
-        Validate.Id(key.Kind == LeaseKind.Session ? "session_id" : "agent_id", key.Id);
+        Validate.Id(key.Kind == LeaseKind.Session ? Validate.SessionIdField : Validate.AgentIdField, key.Id);
         if (key.Kind == LeaseKind.Session && !Guid.TryParseExact(key.Id, "N", out _))
         {
-            throw new InvalidInputException("session_id", "is not a session id.");
+            throw new InvalidInputException(Validate.SessionIdField, "is not a session id.");
         }
 
         if (key.Shard != Shard)
         {
-            throw new InvalidInputException("key", $"belongs to liveness shard {key.Shard}, not {Shard}.");
+            throw new InvalidInputException(nameof(key), $"belongs to liveness shard {key.Shard}, not {Shard}.");
         }
     }
 

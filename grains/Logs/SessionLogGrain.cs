@@ -47,7 +47,7 @@ public sealed partial class SessionLogGrain(ISessionLogStore store, [FromKeyedSe
         ArgumentNullException.ThrowIfNull(lines);
         if (lines.Count > SessionLogLimits.MaxBatchLines)
         {
-            throw new InvalidInputException("lines", $"at most {SessionLogLimits.MaxBatchLines} lines per append (got {lines.Count}).");
+            throw new InvalidInputException(nameof(lines), $"at most {SessionLogLimits.MaxBatchLines} lines per append (got {lines.Count}).");
         }
 
         if (lines.Count == 0)
@@ -61,7 +61,7 @@ public sealed partial class SessionLogGrain(ISessionLogStore store, [FromKeyedSe
         {
             if (line is null || line.Text is null)
             {
-                throw new InvalidInputException("lines", "every line needs a text.");
+                throw new InvalidInputException(nameof(lines), "every line needs a text.");
             }
 
             var stream = line.Stream is "stdout" or "stderr" or "runner" ? line.Stream : "stdout";
@@ -90,7 +90,7 @@ public sealed partial class SessionLogGrain(ISessionLogStore store, [FromKeyedSe
     {
         if (count is < 1 or > 10_000)
         {
-            throw new InvalidInputException("tail", $"must be from 1 to 10000 (got {count}).");
+            throw new InvalidInputException(nameof(count), $"must be from 1 to 10000 (got {count}).");
         }
 
         if (_chunks.Count == 0)
@@ -114,7 +114,7 @@ public sealed partial class SessionLogGrain(ISessionLogStore store, [FromKeyedSe
     {
         if (limit is < 1 or > 10_000)
         {
-            throw new InvalidInputException("limit", $"must be from 1 to 10000 (got {limit}).");
+            throw new InvalidInputException(nameof(limit), $"must be from 1 to 10000 (got {limit}).");
         }
 
         // The first chunk holding a line after the mark; chunks are in line order.

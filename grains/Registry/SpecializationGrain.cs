@@ -21,7 +21,7 @@ public sealed class SpecializationGrain(
 
     public async Task AddAsync(string agentId, AgentStatus status, CancellationToken cancellationToken = default)
     {
-        Validate.Id("agent_id", agentId);
+        Validate.Id(nameof(agentId), agentId);
         var isNew = !state.State.Agents.TryGetValue(agentId, out var known);
         if (!isNew && known == status)
         {
@@ -68,7 +68,7 @@ public sealed class SpecializationGrain(
     {
         if (limit is < 1 or > MeshLimits.MaxBatchRead)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxBatchRead} (got {limit}).");
+            throw new InvalidInputException(nameof(limit), $"must be between 1 and {MeshLimits.MaxBatchRead} (got {limit}).");
         }
 
         IReadOnlyList<RegisteredAgent> agents = [.. state.State.Agents

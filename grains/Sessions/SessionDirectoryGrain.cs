@@ -18,12 +18,12 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
     {
         if (limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
+            throw new InvalidInputException(nameof(limit), $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
         }
 
         if (status is { } s && !Enum.IsDefined(s))
         {
-            throw new InvalidInputException("status", $"'{s}' is not a session status.");
+            throw new InvalidInputException(nameof(status), $"'{s}' is not a session status.");
         }
 
         var after = PageCursor.ReadCatalog(cursor);
@@ -69,7 +69,7 @@ public sealed class SessionDirectoryGrain(ISessionCatalog catalog) : Grain, ISes
     {
         if (limit is < 1 or > MeshLimits.MaxPage)
         {
-            throw new InvalidInputException("limit", $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
+            throw new InvalidInputException(nameof(limit), $"must be between 1 and {MeshLimits.MaxPage} (got {limit}).");
         }
 
         // Breadth first; the cursor carries the sessions still to visit, so a page costs its own size.

@@ -43,30 +43,30 @@ public sealed partial class SessionGrain
         }
 
         parent = RequireActive("hand off");
-        Validate.Name("to_agent", handoff.ToAgent);
+        Validate.Name(nameof(handoff.ToAgent), handoff.ToAgent);
         if (handoff.Context is not null)
         {
-            Validate.Context("context", handoff.Context);
+            Validate.Context(nameof(handoff.Context), handoff.Context);
         }
 
         if (handoff.Purpose is not null)
         {
-            Validate.Text("purpose", handoff.Purpose, required: true);
+            Validate.Text(nameof(handoff.Purpose), handoff.Purpose, required: true);
         }
 
         if (handoff.AgentId is not null)
         {
-            Validate.Id("agent_id", handoff.AgentId);
+            Validate.Id(nameof(handoff.AgentId), handoff.AgentId);
         }
 
         if (handoff.LeaseTtl is not null)
         {
-            LivenessShards.ValidateTtl(handoff.LeaseTtl);
+            LivenessShards.ValidateTtl(handoff.LeaseTtl, nameof(handoff.LeaseTtl));
         }
 
         if (handoff.ChildSessionId == Id || handoff.ChildSessionId == Guid.Empty)
         {
-            throw new InvalidInputException("child_session_id", "must be a new session id.");
+            throw new InvalidInputException(nameof(handoff.ChildSessionId), "must be a new session id.");
         }
 
         var context = InheritContext(parent.Context, handoff.Context);

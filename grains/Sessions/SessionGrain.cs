@@ -64,7 +64,7 @@ public sealed partial class SessionGrain(
         ArgumentNullException.ThrowIfNull(ancestry);
         if (ancestry.Count == 0)
         {
-            throw new InvalidInputException("ancestry", "a child session needs its parent.");
+            throw new InvalidInputException(nameof(ancestry), "a child session needs its parent.");
         }
 
         if (state.State.Session is { } existing)
@@ -117,7 +117,7 @@ public sealed partial class SessionGrain(
     {
         await DriveHandoffAsync();
         var session = RequireActive("fail");
-        Validate.Text("error", error, required: true);
+        Validate.Text(nameof(error), error, required: true);
         var failed = await EndFailedAsync(session, error);
         await AfterEndAsync(failed, TopologyEventKind.SessionFailed, error);
         return failed;
@@ -278,17 +278,17 @@ public sealed partial class SessionGrain(
     private static void ValidateSpawn(SessionSpawn spawn)
     {
         ArgumentNullException.ThrowIfNull(spawn);
-        Validate.Name("agent_name", spawn.AgentName);
-        Validate.Text("purpose", spawn.Purpose);
-        Validate.Context("context", spawn.Context);
+        Validate.Name(nameof(spawn.AgentName), spawn.AgentName);
+        Validate.Text(nameof(spawn.Purpose), spawn.Purpose);
+        Validate.Context(nameof(spawn.Context), spawn.Context);
         if (spawn.AgentId is not null)
         {
-            Validate.Id("agent_id", spawn.AgentId);
+            Validate.Id(nameof(spawn.AgentId), spawn.AgentId);
         }
 
         if (spawn.LeaseTtl is not null)
         {
-            LivenessShards.ValidateTtl(spawn.LeaseTtl);
+            LivenessShards.ValidateTtl(spawn.LeaseTtl, nameof(spawn.LeaseTtl));
         }
     }
 

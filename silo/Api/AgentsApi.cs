@@ -46,6 +46,7 @@ public static class AgentsApi
             .WithSummary("Renews the agent's lease (TTL default 30 s). A stale epoch is 409.");
 
         own.MapGet("/directives", DirectivesAsync)
+            .WithWireFieldNames(("afterSequence", "after"))
             .WithName("GetDirectives")
             .WithSummary("Directives issued after a sequence number (?after=N), oldest first.");
 

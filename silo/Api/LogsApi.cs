@@ -31,6 +31,7 @@ public static class LogsApi
             .Produces<LogLines>()
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithWireFieldNames(("count", "tail"))
             .WithName("ReadSessionLog")
             .WithSummary("The last ?tail=N lines (default 100), or the lines after ?after=N; with ?follow=true, server-sent events of them and then of each new line (event id = line sequence) until the session ends.");
     }

@@ -12,10 +12,12 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        // The route that failed (the exception middleware has already cleared the request's endpoint).
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
         var (status, title, errors) = exception switch
         {
             RequestInvalidException invalid => (400, "Invalid request", invalid.Errors),
-            InvalidInputException input => (400, "Invalid request", new Dictionary<string, string[]> { [input.Field] = [input.Problem] }),
+            InvalidInputException input => (400, "Invalid request", new Dictionary<string, string[]> { [WireNames.Field(input.Field, endpoint)] = [input.Problem] }),
             BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode switch
             {
                 413 => "Request body too large",
@@ -64,6 +66,7 @@ public sealed partial class MeshExceptionHandler(IProblemDetailsService problems
                 (_, StorageUnavailable) => "The database did not answer. Retry shortly; a read shows whether the change took effect.",
                 (_, TimedOut) => "A silo or grain did not answer in time. Retry shortly; a read shows whether the change took effect.",
                 (_, MeshUnavailable) => "The silo that holds this grain is unreachable or shutting down. Retry shortly; a read shows whether the change took effect.",
+                _ when exception is InvalidInputException input => WireNames.Describe(input, endpoint),
                 _ => exception.Message,
             },
         };

@@ -22,7 +22,7 @@ public sealed class RequestCheck
         }
         catch (Errors.InvalidInputException ex)
         {
-            _errors[ex.Field] = [ex.Problem];
+            _errors[WireNames.Field(ex.Field)] = [ex.Problem];
             return default;
         }
     }

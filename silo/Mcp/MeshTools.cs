@@ -138,7 +138,8 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         }
         catch (SessionMeshException ex)
         {
-            throw new McpException($"{ex.GetType().Name.Replace("Exception", string.Empty, StringComparison.Ordinal)}: {ex.Message}", ex);
+            var message = ex is InvalidInputException input ? Api.WireNames.Describe(input) : ex.Message; // the tools' parameters are in wire naming too
+            throw new McpException($"{ex.GetType().Name.Replace("Exception", string.Empty, StringComparison.Ordinal)}: {message}", ex);
         }
         catch (ForbiddenException ex)
         {

@@ -51,9 +51,9 @@ public sealed class AgentRegistryTests(SessionClusterFixture fixture)
     }
 
     [Theory]
-    [InlineData("", "spec", "agent_id")]
+    [InlineData("", "spec", Validate.AgentIdField)]
     [InlineData("ok", "", "specialization")]
-    [InlineData("bad\nid", "spec", "agent_id")]
+    [InlineData("bad\nid", "spec", Validate.AgentIdField)]
     [InlineData("ok", "spec\u0000", "specialization")]
     public async Task Malformed_ids_and_specializations_are_refused_with_the_field_named(string agentId, string spec, string field)
     {
@@ -67,7 +67,7 @@ public sealed class AgentRegistryTests(SessionClusterFixture fixture)
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => Mesh.Agents.RegisterAsync(NewId("a"), new string('s', 201)));
         Assert.Equal("specialization", error.Field);
         var sessionError = await Assert.ThrowsAsync<InvalidInputException>(() => Mesh.Sessions.SpawnAgentSessionAsync("A", "p", new SessionContext(), agentId: new string('a', 201)));
-        Assert.Equal("agent_id", sessionError.Field);
+        Assert.Equal(nameof(SessionSpawn.AgentId), sessionError.Field);
     }
 
     [Fact]

@@ -40,6 +40,19 @@ public sealed class SessionLifecycleTests(SessionClusterFixture fixture)
         Assert.Equal(session.CreatedAt, session.UpdatedAt);
     }
 
+    /// <summary>
+    /// The grain contract names a bad field by its members, a nested one by its path: renaming a
+    /// member renames the error with it, and the HTTP edge shows the wire's name (BadInputTests).
+    /// </summary>
+    [Fact]
+    public async Task A_bad_nested_value_is_named_by_its_path_of_contract_members()
+    {
+        var context = new SessionContext { PreviousResults = [new GenericResult("lint", "{not json")] };
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", context));
+        Assert.Equal($"{nameof(SessionSpawn.Context)}.{nameof(SessionContext.PreviousResults)}[0].{nameof(GenericResult.JsonPayload)}", error.Field);
+        Assert.Equal("Context.PreviousResults[0].JsonPayload: must be a JSON document.", error.Message);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
@@ -47,7 +60,7 @@ public sealed class SessionLifecycleTests(SessionClusterFixture fixture)
     public async Task Spawn_rejects_a_malformed_agent_name(string agentName)
     {
         var error = await Assert.ThrowsAsync<InvalidInputException>(() => Sessions.SpawnAgentSessionAsync(agentName, "p", Context(Phase.CodeGeneration)));
-        Assert.Equal("agent_name", error.Field);
+        Assert.Equal(nameof(SessionSpawn.AgentName), error.Field);
     }
 
     [Fact]

@@ -62,6 +62,34 @@ public sealed class BadInputTests(HttpSiloFixture fixture)
         Assert.Equal(before, await SnapshotAsync());
     }
 
+    /// <summary>
+    /// Grains name a field by their contract's member (<c>LeaseTtl</c>, <c>Context.WorktreePath</c>,
+    /// the parameter <c>count</c>); the API names it as the request does, in the errors and the detail.
+    /// </summary>
+    [Theory]
+    [InlineData("/sessions", """{"agent_name": "A", "lease_ttl": 0.5}""", "lease_ttl")]
+    [InlineData("/sessions", """{"agent_name": "A", "context": {"worktree_path": "a\u0007b"}}""", "context.worktree_path")]
+    [InlineData("/registry", """{"specialization": "ok", "agent_id": "ok", "display_name": " "}""", "display_name")]
+    public async Task A_field_a_grain_refuses_is_named_as_the_request_names_it(string path, string json, string field)
+    {
+        using var response = await Silo.Admin.PostAsync(Api + path, HttpSilo.Json(json));
+        var problem = await HttpSilo.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"the problem should name '{field}': {problem}");
+        Assert.Contains(field + ": ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A route whose query name is not the grain parameter's (?tail=N is the log grain's count) still names its own.</summary>
+    [Fact]
+    public async Task A_query_value_a_grain_refuses_is_named_by_its_query_name()
+    {
+        using var spawned = await Silo.Admin.PostAsync(Api + "/sessions", HttpSilo.Json("""{"agent_name": "Quiet"}"""));
+        var id = (await HttpSilo.ReadAsync(spawned)).GetProperty("id").GetString();
+        using var response = await Silo.Admin.GetAsync($"{Api}/sessions/{id}/logs?tail=0");
+        var problem = await HttpSilo.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("tail", out _), problem.ToString());
+        Assert.StartsWith("tail: ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Every_missing_field_is_named_at_once()
     {

@@ -77,7 +77,7 @@ public sealed class IdAlphabetTests(HttpSiloFixture fixture)
             if (!id.Contains('{', StringComparison.Ordinal) && !id.Contains('}', StringComparison.Ordinal))
             {
                 // (A key with braces may already fail in the storage provider when the grain activates: refused all the same.)
-                Assert.Equal("agent_id", Assert.IsType<InvalidInputException>(ex).Field);
+                Assert.Equal(Validate.AgentIdField, Assert.IsType<InvalidInputException>(ex).Field);
             }
         }
 
