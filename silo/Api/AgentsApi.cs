@@ -57,7 +57,7 @@ public static class AgentsApi
             .WithSummary("Acknowledges every directive up to a sequence number. A stale epoch is 409.");
     }
 
-    public static async Task<Ok<AgentSnapshot>> RegisterAsync(HttpContext http, IGrainFactory grains)
+    public static async Task<Ok<AgentResponse>> RegisterAsync(HttpContext http, IGrainFactory grains)
     {
         var body = await JsonBody.ReadAsync<RegistryRequest>(http);
         var check = new RequestCheck();
@@ -67,11 +67,11 @@ public static class AgentsApi
         check.Field(() => agentId is null ? null : Validate.Id("agent_id", agentId));
         var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
         check.ThrowIfAny();
-        return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(agentId).RegisterAsync(spec, body.DisplayName, ttl, http.RequestAborted));
+        return TypedResults.Ok(AgentResponse.From(await grains.GetGrain<IAgentGrain>(agentId).RegisterAsync(spec, body.DisplayName, ttl, http.RequestAborted)));
     }
 
-    public static async Task<Ok<AgentSnapshot>> DeregisterAsync(HttpContext http, IGrainFactory grains, string specialization, string agentId) =>
-        TypedResults.Ok(await Agent(grains, agentId).DeregisterAsync(Validate.Id("specialization", specialization), http.RequestAborted));
+    public static async Task<Ok<AgentResponse>> DeregisterAsync(HttpContext http, IGrainFactory grains, string specialization, string agentId) =>
+        TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).DeregisterAsync(Validate.Id("specialization", specialization), http.RequestAborted)));
 
     public static async Task<Ok<Directive>> SteerAsync(HttpContext http, IGrainFactory grains)
     {
@@ -85,7 +85,7 @@ public static class AgentsApi
         return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(agentId).SteerAsync(direction, body.Message, http.RequestAborted));
     }
 
-    public static async Task<Ok<AgentSnapshot>> KillAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] KillQuery query)
+    public static async Task<Ok<AgentResponse>> KillAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] KillQuery query)
     {
         var request = new KillRequest
         {
@@ -93,13 +93,13 @@ public static class AgentsApi
             Cascade = ApiInput.Flag("cascade", query.Cascade, true),
             Grace = ApiInput.Seconds("grace", query.Grace),
         };
-        return TypedResults.Ok(await Agent(grains, agentId).KillAsync(request, http.RequestAborted));
+        return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).KillAsync(request, http.RequestAborted)));
     }
 
-    public static async Task<Ok<AgentSnapshot>> GetAsync(HttpContext http, IGrainFactory grains, string agentId)
+    public static async Task<Ok<AgentResponse>> GetAsync(HttpContext http, IGrainFactory grains, string agentId)
     {
         http.DemandAgent(agentId);
-        return TypedResults.Ok(await Agent(grains, agentId).GetAsync(http.RequestAborted));
+        return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).GetAsync(http.RequestAborted)));
     }
 
     public static async Task<Ok<LeaseInfo>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string agentId)
@@ -121,7 +121,7 @@ public static class AgentsApi
         return TypedResults.Ok(await Agent(grains, agentId).GetDirectivesAsync(since, ApiInput.Limit(query.Limit), http.RequestAborted));
     }
 
-    public static async Task<Ok<AgentSnapshot>> AcknowledgeAsync(HttpContext http, IGrainFactory grains, string agentId)
+    public static async Task<Ok<AgentResponse>> AcknowledgeAsync(HttpContext http, IGrainFactory grains, string agentId)
     {
         http.DemandAgent(agentId);
         var body = await JsonBody.ReadAsync<AcknowledgeRequest>(http);
@@ -129,7 +129,7 @@ public static class AgentsApi
         var epoch = check.Required("epoch", body.Epoch);
         var sequence = check.Required("sequence", body.Sequence);
         check.ThrowIfAny();
-        return TypedResults.Ok(await Agent(grains, agentId).AcknowledgeAsync(epoch, sequence, http.RequestAborted));
+        return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).AcknowledgeAsync(epoch, sequence, http.RequestAborted)));
     }
 
     private static IAgentGrain Agent(IGrainFactory grains, string agentId) => grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId));

@@ -75,9 +75,9 @@ public static class ApiJson
 /// keys — and the problem details every error carries. The naming policy, converters and polymorphism
 /// still come from <see cref="ApiJson.Configure"/>'s options, so the wire format is the same as with
 /// reflection (the HTTP tests pin it). Types that reach a record with an initialized init-only
-/// property (<see cref="SessionContext"/>'s <c>previous_results = []</c>, <c>AgentSnapshot</c>'s
-/// specializations) stay on reflection: generated metadata binds init-only properties like
-/// constructor parameters, so a property left out of a body would arrive null, not as its default.
+/// property (<see cref="SessionContext"/>'s <c>previous_results = []</c>) stay on reflection:
+/// generated metadata binds init-only properties like constructor parameters, so a property left
+/// out of a body would arrive null, not as its default.
 /// </summary>
 [JsonSerializable(typeof(RegistryRequest))]
 [JsonSerializable(typeof(SteerRequest))]
@@ -87,6 +87,7 @@ public static class ApiJson
 [JsonSerializable(typeof(SessionHeartbeatRequest))]
 [JsonSerializable(typeof(AcknowledgeRequest))]
 [JsonSerializable(typeof(KeyCreated))]
+[JsonSerializable(typeof(AgentResponse))]
 [JsonSerializable(typeof(SessionMesh.Liveness.LeaseInfo))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]

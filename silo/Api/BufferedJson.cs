@@ -27,7 +27,7 @@ public static partial class BufferedJson
 
         var http = context.HttpContext;
         var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        var location = result is Microsoft.AspNetCore.Http.HttpResults.Created<Sessions.SessionSnapshot> created ? created.Location : null;
+        var location = result is Microsoft.AspNetCore.Http.HttpResults.Created<SessionResponse> created ? created.Location : null;
         byte[] bytes;
         try
         {
@@ -87,7 +87,7 @@ public static partial class BufferedJson
         catch (Exception ex) when (ex is InvalidOperationException or JsonException or NotSupportedException or ArgumentException or NullReferenceException)
         {
             var stub = new JsonObject { ["unreadable"] = true, ["error"] = "this record could not be serialized; see the silo log." };
-            if (item is Sessions.SessionSnapshot session)
+            if (item is SessionResponse session)
             {
                 stub["id"] = session.Id.ToString();
             }

@@ -31,7 +31,7 @@ public static class DiscoveryApi
             .WithSummary("Sessions by status, plus sessions expired, agents lost and agents killed.");
     }
 
-    public static async Task<Ok<DiscoveryPage>> DiscoverAsync(HttpContext http, IGrainFactory grains, [AsParameters] DiscoverQuery query)
+    public static async Task<Ok<DiscoveryPageResponse>> DiscoverAsync(HttpContext http, IGrainFactory grains, [AsParameters] DiscoverQuery query)
     {
         var discovery = new DiscoveryQuery
         {
@@ -41,7 +41,7 @@ public static class DiscoveryApi
             Limit = ApiInput.Limit(query.Limit),
             Cursor = query.Cursor,
         };
-        return TypedResults.Ok(await Discovery(grains).DiscoverSessionsAsync(discovery, http.RequestAborted));
+        return TypedResults.Ok(DiscoveryPageResponse.From(await Discovery(grains).DiscoverSessionsAsync(discovery, http.RequestAborted)));
     }
 
     public static async Task<Ok<IReadOnlyList<SpecializationCount>>> SpecializationsAsync(HttpContext http, IGrainFactory grains) =>

@@ -56,19 +56,19 @@ public static class SessionsApi
             .WithSummary("Marks an Active session Failed with an error message. 409 unless Active.");
 
         api.MapGet("/sessions/{sessionId}/lineage", LineageAsync)
-            .Produces<IReadOnlyList<SessionSummary>>()
+            .Produces<IReadOnlyList<SessionSummaryResponse>>()
             .ProducesProblems(StatusCodes.Status404NotFound)
             .WithName("GetLineage")
             .WithSummary("The chain of sessions from the root to this one (root first), without contexts unless include=context.");
 
         api.MapGet("/sessions/{sessionId}/descendants", DescendantsAsync)
-            .Produces<IReadOnlyList<SessionSummary>>()
+            .Produces<IReadOnlyList<SessionSummaryResponse>>()
             .ProducesProblems(StatusCodes.Status404NotFound)
             .WithName("GetDescendants")
             .WithSummary("The sessions handed off below this one, breadth first, without contexts unless include=context; limit (default 100, at most 500) and cursor page it, the next page in the Link header.");
     }
 
-    public static async Task<Created<SessionSnapshot>> SpawnAsync(HttpContext http, IGrainFactory grains)
+    public static async Task<Created<SessionResponse>> SpawnAsync(HttpContext http, IGrainFactory grains)
     {
         var (body, _) = await JsonBody.ReadWithDocumentAsync<SpawnRequest>(http, ResultShapes.ThrowIfInvalid);
         var check = new RequestCheck();
@@ -89,19 +89,19 @@ public static class SessionsApi
             LeaseTtl = ttl,
         };
         var session = await grains.GetGrain<ISessionGrain>(id).StartAsync(spawn, http.RequestAborted);
-        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{session.Id}", session);
+        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{session.Id}", SessionResponse.From(session));
     }
 
-    public static async Task<Ok<SessionPage>> ListAsync(HttpContext http, IGrainFactory grains, [AsParameters] SessionListQuery query)
+    public static async Task<Ok<SessionPageResponse>> ListAsync(HttpContext http, IGrainFactory grains, [AsParameters] SessionListQuery query)
     {
         SessionStatus? filter = string.IsNullOrEmpty(query.Status) || query.Status.Equals("all", StringComparison.OrdinalIgnoreCase)
             ? null
             : ApiInput.Enum("status", query.Status, SessionStatus.Active);
-        return TypedResults.Ok(await grains.GetGrain<ISessionDirectoryGrain>(0).ListAsync(filter, ApiInput.Limit(query.Limit), query.Cursor, http.RequestAborted));
+        return TypedResults.Ok(SessionPageResponse.From(await grains.GetGrain<ISessionDirectoryGrain>(0).ListAsync(filter, ApiInput.Limit(query.Limit), query.Cursor, http.RequestAborted)));
     }
 
-    public static async Task<Ok<SessionSnapshot>> GetAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
-        TypedResults.Ok(await ReadOwnAsync(http, grains, sessionId));
+    public static async Task<Ok<SessionResponse>> GetAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
+        TypedResults.Ok(SessionResponse.From(await ReadOwnAsync(http, grains, sessionId)));
 
     public static async Task<Ok<LeaseInfo>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
@@ -112,7 +112,7 @@ public static class SessionsApi
         return TypedResults.Ok(await LivenessShards.For(grains, key).HeartbeatAsync(key, body.AgentEpoch ?? 0, ttl, http.RequestAborted));
     }
 
-    public static async Task<Created<SessionSnapshot>> HandoffAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    public static async Task<Created<SessionResponse>> HandoffAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
         var id = (await ReadOwnAsync(http, grains, sessionId)).Id;
         var (body, _) = await JsonBody.ReadWithDocumentAsync<HandoffRequest>(http, ResultShapes.ThrowIfInvalid);
@@ -128,20 +128,20 @@ public static class SessionsApi
         // No context keeps the parent's (issue, worktree, phase); new results append to the inherited ones.
         var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl, ChildSessionId = childId };
         var child = await grains.GetGrain<ISessionGrain>(id).HandoffAsync(handoff, http.RequestAborted);
-        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", child);
+        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", SessionResponse.From(child));
     }
 
-    public static async Task<Ok<SessionSnapshot>> CompleteAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
-        TypedResults.Ok(await grains.GetGrain<ISessionGrain>((await ReadOwnAsync(http, grains, sessionId)).Id).CompleteAsync(http.RequestAborted));
+    public static async Task<Ok<SessionResponse>> CompleteAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
+        TypedResults.Ok(SessionResponse.From(await grains.GetGrain<ISessionGrain>((await ReadOwnAsync(http, grains, sessionId)).Id).CompleteAsync(http.RequestAborted)));
 
-    public static async Task<Ok<SessionSnapshot>> FailAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    public static async Task<Ok<SessionResponse>> FailAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
         var id = (await ReadOwnAsync(http, grains, sessionId)).Id;
         var body = await JsonBody.ReadAsync<FailRequest>(http);
         var check = new RequestCheck();
         var error = check.Required("error", body.Error);
         check.ThrowIfAny();
-        return TypedResults.Ok(await grains.GetGrain<ISessionGrain>(id).FailAsync(error, http.RequestAborted));
+        return TypedResults.Ok(SessionResponse.From(await grains.GetGrain<ISessionGrain>(id).FailAsync(error, http.RequestAborted)));
     }
 
     public static async Task<IResult> LineageAsync(HttpContext http, IGrainFactory grains, string sessionId, [AsParameters] LineageQuery query)
@@ -149,8 +149,8 @@ public static class SessionsApi
         var id = ApiInput.SessionId(sessionId);
         var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
         return IncludesContext(query.Include)
-            ? TypedResults.Ok(await directory.GetLineageAsync(id, http.RequestAborted))
-            : TypedResults.Ok(await directory.GetLineageSummariesAsync(id, http.RequestAborted));
+            ? TypedResults.Ok(SessionResponse.From(await directory.GetLineageAsync(id, http.RequestAborted)))
+            : TypedResults.Ok(SessionSummaryResponse.From(await directory.GetLineageSummariesAsync(id, http.RequestAborted)));
     }
 
     public static async Task<IResult> DescendantsAsync(HttpContext http, IGrainFactory grains, string sessionId, [AsParameters] DescendantsQuery query)
@@ -168,8 +168,8 @@ public static class SessionsApi
         }
 
         return withContext
-            ? TypedResults.Ok(page.Sessions)
-            : TypedResults.Ok(page.Sessions.Select(SessionSummary.Of).ToList());
+            ? TypedResults.Ok(SessionResponse.From(page.Sessions))
+            : TypedResults.Ok(SessionSummaryResponse.From(page.Sessions.Select(SessionSummary.Of)));
     }
 
     private static bool IncludesContext(string? include) => include switch

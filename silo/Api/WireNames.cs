@@ -43,9 +43,12 @@ public static class WireNames
 
     private static string Segment(string segment)
     {
-        // An index stays as it is: previous_results[0].
+        // An index stays as it is (previous_results[0]), and so does a name that is no member's, such
+        // as a header the edge names itself (Last-Event-ID).
         var index = segment.IndexOf('[', StringComparison.Ordinal);
-        return index < 0 ? Policy.ConvertName(segment) : Policy.ConvertName(segment[..index]) + segment[index..];
+        var name = index < 0 ? segment : segment[..index];
+        var member = name.Length > 0 && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        return member ? Policy.ConvertName(name) + segment[name.Length..] : segment;
     }
 }
 

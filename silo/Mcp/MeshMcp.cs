@@ -57,8 +57,7 @@ internal static class McpJson
     private static System.Text.Json.JsonSerializerOptions Create()
     {
         var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
-        ApiJson.Configure(options);
-        options.TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+        ApiJson.Configure(options); // its resolver too: results keep their "type" (a plain resolver wrote them as {})
         return options;
     }
 }

@@ -30,14 +30,14 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("page size, 1-500")] int limit = 100,
         [Description("next_cursor of the previous page")] string? cursor = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IDiscoveryGrain>(0).DiscoverSessionsAsync(new DiscoveryQuery
+        RunAsync(Need.Operator, async () => Api.DiscoveryPageResponse.From(await grains.GetGrain<IDiscoveryGrain>(0).DiscoverSessionsAsync(new DiscoveryQuery
         {
             Filter = Api.ApiInput.Enum("filter", filter, DiscoveryFilter.Active),
             AgentId = agent_id,
             Specialization = specialization,
             Limit = limit,
             Cursor = cursor,
-        }, cancellationToken));
+        }, cancellationToken)));
 
     [McpServerTool(Name = "find_agents", ReadOnly = true), Description("Registry lookup: the agents registered under a specialization (filter any, alive or idle), or every specialization with counts when none is given.")]
     public Task<string> FindAgentsAsync(
@@ -54,7 +54,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the agent's id")] string agent_id,
         [Description("a display name")] string? display_name = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).RegisterAsync(specialization, display_name, null, cancellationToken));
+        RunAsync(Need.Operator, async () => Api.AgentResponse.From(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).RegisterAsync(specialization, display_name, null, cancellationToken)));
 
     [McpServerTool(Name = "steer_agent"), Description("Steer an agent: issue a directive (a new direction and an optional message) that its process receives at once.")]
     public Task<string> SteerAgentAsync(
@@ -71,8 +71,8 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("also fail the Active sessions handed off from its sessions (default true)")] bool cascade = true,
         [Description("seconds a graceful kill waits for the agent (default 30)")] double? grace_seconds = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).KillAsync(
-            new KillRequest { Force = force, Cascade = cascade, Grace = Api.ApiInput.Seconds("grace_seconds", grace_seconds) }, cancellationToken));
+        RunAsync(Need.Operator, async () => Api.AgentResponse.From(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).KillAsync(
+            new KillRequest { Force = force, Cascade = cascade, Grace = Api.ApiInput.Seconds("grace_seconds", grace_seconds) }, cancellationToken)));
 
     [McpServerTool(Name = "spawn_session"), Description("Start an Active session for a named agent (e.g. CodeGenAgent), optionally run by an agent id, with an issue number and phase.")]
     public Task<string> SpawnSessionAsync(
@@ -82,13 +82,13 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the issue number")] ulong? issue_number = null,
         [Description("the phase: IssueAnalysis, TaskDecomposition, WorktreeCreation, CodeGeneration, Review, Test, PullRequest, CICD or Merge")] string? phase = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<ISessionGrain>(Guid.NewGuid()).StartAsync(new SessionSpawn
+        RunAsync(Need.Operator, async () => Api.SessionResponse.From(await grains.GetGrain<ISessionGrain>(Guid.NewGuid()).StartAsync(new SessionSpawn
         {
             AgentName = agent_name,
             Purpose = purpose ?? string.Empty,
             Context = Context(issue_number, phase),
             AgentId = agent_id,
-        }, cancellationToken));
+        }, cancellationToken)));
 
     [McpServerTool(Name = "handoff_session"), Description("Hand an Active session to the next agent (e.g. ReviewAgent); returns the new child session. An agent key may hand off its own session.")]
     public Task<string> HandoffSessionAsync(
@@ -103,20 +103,20 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
             var session = grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id));
             var parent = await session.GetAsync(cancellationToken);
             var context = phase is null ? parent.Context with { PreviousResults = [] } : Context(parent.Context.IssueNumber, phase) with { WorktreePath = parent.Context.WorktreePath };
-            return await session.HandoffAsync(new SessionHandoff { ToAgent = to_agent, Context = context, Purpose = purpose, AgentId = agent_id }, cancellationToken);
+            return Api.SessionResponse.From(await session.HandoffAsync(new SessionHandoff { ToAgent = to_agent, Context = context, Purpose = purpose, AgentId = agent_id }, cancellationToken));
         });
 
     [McpServerTool(Name = "complete_session"), Description("Mark an Active session Completed. An agent key may complete its own session.")]
     public Task<string> CompleteSessionAsync([Description("the Active session")] string session_id, CancellationToken cancellationToken = default) =>
-        RunAsync(Need.OwnSession(session_id), async () => await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).CompleteAsync(cancellationToken));
+        RunAsync(Need.OwnSession(session_id), async () => Api.SessionResponse.From(await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).CompleteAsync(cancellationToken)));
 
     [McpServerTool(Name = "fail_session"), Description("Mark an Active session Failed with an error message. An agent key may fail its own session.")]
     public Task<string> FailSessionAsync([Description("the Active session")] string session_id, [Description("why it failed")] string error, CancellationToken cancellationToken = default) =>
-        RunAsync(Need.OwnSession(session_id), async () => await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).FailAsync(error, cancellationToken));
+        RunAsync(Need.OwnSession(session_id), async () => Api.SessionResponse.From(await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).FailAsync(error, cancellationToken)));
 
     [McpServerTool(Name = "get_lineage", ReadOnly = true), Description("The chain of sessions from the root to this one (root first), e.g. CodeGen → Review → Test.")]
     public Task<string> GetLineageAsync([Description("the session")] string session_id, CancellationToken cancellationToken = default) =>
-        RunAsync(Need.OwnSession(session_id), async () => await grains.GetGrain<ISessionDirectoryGrain>(0).GetLineageAsync(Api.ApiInput.SessionId(session_id), cancellationToken));
+        RunAsync(Need.OwnSession(session_id), async () => Api.SessionResponse.From(await grains.GetGrain<ISessionDirectoryGrain>(0).GetLineageAsync(Api.ApiInput.SessionId(session_id), cancellationToken)));
 
     [McpServerTool(Name = "get_stats", ReadOnly = true), Description("Counts: sessions by status, sessions expired, agents lost and agents killed.")]
     public Task<string> GetStatsAsync(CancellationToken cancellationToken = default) =>

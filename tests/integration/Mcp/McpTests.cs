@@ -60,7 +60,7 @@ public sealed class McpTests(HttpSiloFixture fixture)
     [Fact]
     public async Task An_agent_key_hands_off_its_own_session_but_may_not_steer()
     {
-        using var spawn = await Silo.Admin.PostAsync("/api/session-mesh/sessions", HttpSilo.Json("""{"agent_name": "CodeGenAgent", "context": {"issue_number": 270, "current_phase": "CodeGeneration"}}"""));
+        using var spawn = await Silo.Admin.PostAsync("/api/session-mesh/sessions", HttpSilo.Json("""{"agent_name": "CodeGenAgent", "context": {"issue_number": 270, "current_phase": "CodeGeneration", "previous_results": [{"type": "review", "quality_score": 8.5, "issues_found": 1}]}}"""));
         var sessionId = (await HttpSilo.ReadAsync(spawn)).GetProperty("id").GetString()!;
         var agentKey = await Silo.CreateKeyAsync($$"""{"ttl": 600, "scopes": ["agent"], "session_id": "{{sessionId}}"}""");
         await using var client = await ConnectAsync(agentKey);
@@ -70,6 +70,11 @@ public sealed class McpTests(HttpSiloFixture fixture)
         var child = JsonDocument.Parse(Text(handoff)).RootElement;
         Assert.Equal("ReviewAgent", child.GetProperty("agent_name").GetString());
         Assert.Equal(sessionId, child.GetProperty("parent_session").GetString());
+        // The inherited results as the HTTP API shows them: typed, every property present.
+        var inherited = Assert.Single(child.GetProperty("context").GetProperty("previous_results").EnumerateArray());
+        Assert.Equal("review", inherited.GetProperty("type").GetString());
+        Assert.Equal(8.5, inherited.GetProperty("quality_score").GetDouble());
+        Assert.Equal(1, inherited.GetProperty("issues_found").GetInt32());
 
         var again = await client.CallToolAsync("handoff_session", new Dictionary<string, object?> { ["session_id"] = sessionId, ["to_agent"] = "ReviewAgent" });
         Assert.True(again.IsError);
