@@ -50,24 +50,24 @@ public static class AgentLeaseApi
     }
 
     /// <summary>404 here is not an unknown agent but one holding no lease: answered directly, not thrown.</summary>
-    public static async Task<Results<Ok<LeaseInfo>, ProblemHttpResult>> AgentProgressAsync(HttpContext http, IGrainFactory grains, string agentId)
+    public static async Task<Results<Ok<LeaseResponse>, ProblemHttpResult>> AgentProgressAsync(HttpContext http, IGrainFactory grains, string agentId)
     {
         http.DemandAgent(agentId);
         var body = await JsonBody.ReadAsync<ProgressRequest>(http);
         var (epoch, at, stallAfter) = Check(body, "epoch", body.Epoch);
         var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
         var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
-        return lease is null ? NoLease($"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
+        return lease is null ? NoLease($"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(LeaseResponse.From(lease));
     }
 
-    public static async Task<Results<Ok<LeaseInfo>, ProblemHttpResult>> SessionProgressAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    public static async Task<Results<Ok<LeaseResponse>, ProblemHttpResult>> SessionProgressAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
         var id = (await SessionsApi.ReadOwnAsync(http, grains, sessionId)).Id;
         var body = await JsonBody.ReadAsync<ProgressRequest>(http);
         var (epoch, at, stallAfter) = Check(body, "agent_epoch", body.AgentEpoch ?? 0);
         var key = LeaseKey.ForSession(id);
         var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
-        return lease is null ? NoLease($"Session {id} holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(lease);
+        return lease is null ? NoLease($"Session {id} holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(LeaseResponse.From(lease));
     }
 
     private static ProblemHttpResult NoLease(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No lease", detail: detail);

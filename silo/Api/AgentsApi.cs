@@ -73,7 +73,7 @@ public static class AgentsApi
     public static async Task<Ok<AgentResponse>> DeregisterAsync(HttpContext http, IGrainFactory grains, string specialization, string agentId) =>
         TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).DeregisterAsync(Validate.Id("specialization", specialization), http.RequestAborted)));
 
-    public static async Task<Ok<Directive>> SteerAsync(HttpContext http, IGrainFactory grains)
+    public static async Task<Ok<DirectiveResponse>> SteerAsync(HttpContext http, IGrainFactory grains)
     {
         var body = await JsonBody.ReadAsync<SteerRequest>(http);
         var check = new RequestCheck();
@@ -82,7 +82,7 @@ public static class AgentsApi
         check.Field(() => agentId is null ? null : Validate.Id("agent_id", agentId));
         check.Field(() => direction is null ? null : Validate.Name("direction", direction));
         check.ThrowIfAny();
-        return TypedResults.Ok(await grains.GetGrain<IAgentGrain>(agentId).SteerAsync(direction, body.Message, http.RequestAborted));
+        return TypedResults.Ok(DirectiveResponse.From(await grains.GetGrain<IAgentGrain>(agentId).SteerAsync(direction, body.Message, http.RequestAborted)));
     }
 
     public static async Task<Ok<AgentResponse>> KillAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] KillQuery query)
@@ -102,7 +102,7 @@ public static class AgentsApi
         return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).GetAsync(http.RequestAborted)));
     }
 
-    public static async Task<Ok<LeaseInfo>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string agentId)
+    public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string agentId)
     {
         http.DemandAgent(agentId);
         var body = await JsonBody.ReadAsync<AgentHeartbeatRequest>(http);
@@ -111,14 +111,14 @@ public static class AgentsApi
         var ttl = check.Field(() => ApiInput.Seconds("ttl", body.Ttl));
         check.ThrowIfAny();
         var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
-        return TypedResults.Ok(await LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, http.RequestAborted));
+        return TypedResults.Ok(LeaseResponse.From(await LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, http.RequestAborted)));
     }
 
-    public static async Task<Ok<IReadOnlyList<Directive>>> DirectivesAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] DirectivesQuery query)
+    public static async Task<Ok<List<DirectiveResponse>>> DirectivesAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] DirectivesQuery query)
     {
         http.DemandAgent(agentId);
         var since = ApiInput.WholeNumber("after", query.After, 0);
-        return TypedResults.Ok(await Agent(grains, agentId).GetDirectivesAsync(since, ApiInput.Limit(query.Limit), http.RequestAborted));
+        return TypedResults.Ok((await Agent(grains, agentId).GetDirectivesAsync(since, ApiInput.Limit(query.Limit), http.RequestAborted)).Select(DirectiveResponse.From).ToList());
     }
 
     public static async Task<Ok<AgentResponse>> AcknowledgeAsync(HttpContext http, IGrainFactory grains, string agentId)

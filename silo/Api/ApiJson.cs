@@ -88,7 +88,8 @@ public static class ApiJson
 [JsonSerializable(typeof(AcknowledgeRequest))]
 [JsonSerializable(typeof(KeyCreated))]
 [JsonSerializable(typeof(AgentResponse))]
-[JsonSerializable(typeof(SessionMesh.Liveness.LeaseInfo))]
+[JsonSerializable(typeof(LeaseResponse))]
+[JsonSerializable(typeof(DirectiveResponse))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,4 +1,3 @@
-using SessionMesh.Audit;
 using SessionMesh.Grains.Audit;
 using SessionMesh.Silo.Api.Auth;
 
@@ -17,19 +16,19 @@ public static class AuditApi
         audit.MapGet("/", RunAsync)
             .WithName("Audit")
             .WithSummary("Checks the mesh's invariants across grains, catalog, registry and leases: {\"violations\": [{\"rule\", \"ids\", \"detail\"}], \"checked\": {...}}.")
-            .Produces<AuditReport>()
+            .Produces<AuditResponse>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         audit.MapPost("/repair", RepairAsync)
             .WithName("AuditRepair")
             .WithSummary("Audits, asks every session and agent named by a violation to resume its recorded intents, and audits again.")
-            .Produces<AuditRepair>()
+            .Produces<AuditRepairResponse>()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditReport>> RunAsync(HttpContext http, MeshAuditor auditor) =>
-        TypedResults.Ok(await auditor.RunAsync(http.RequestAborted));
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditResponse>> RunAsync(HttpContext http, MeshAuditor auditor) =>
+        TypedResults.Ok(AuditResponse.From(await auditor.RunAsync(http.RequestAborted)));
 
-    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditRepair>> RepairAsync(HttpContext http, MeshAuditor auditor) =>
-        TypedResults.Ok(await auditor.RepairAsync(http.RequestAborted));
+    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditRepairResponse>> RepairAsync(HttpContext http, MeshAuditor auditor) =>
+        TypedResults.Ok(AuditRepairResponse.From(await auditor.RepairAsync(http.RequestAborted)));
 }

@@ -44,18 +44,18 @@ public static class DiscoveryApi
         return TypedResults.Ok(DiscoveryPageResponse.From(await Discovery(grains).DiscoverSessionsAsync(discovery, http.RequestAborted)));
     }
 
-    public static async Task<Ok<IReadOnlyList<SpecializationCount>>> SpecializationsAsync(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok(await Discovery(grains).ListSpecializationsAsync(http.RequestAborted));
+    public static async Task<Ok<List<SpecializationResponse>>> SpecializationsAsync(HttpContext http, IGrainFactory grains) =>
+        TypedResults.Ok((await Discovery(grains).ListSpecializationsAsync(http.RequestAborted)).Select(SpecializationResponse.From).ToList());
 
-    public static async Task<Ok<IReadOnlyList<FoundAgent>>> FindAgentsAsync(HttpContext http, IGrainFactory grains, string specialization, [AsParameters] FindAgentsQuery query) =>
-        TypedResults.Ok(await Discovery(grains).FindAgentsAsync(
-            specialization, ApiInput.Enum("filter", query.Filter, AgentFilter.Any), query.After, ApiInput.Limit(query.Limit), http.RequestAborted));
+    public static async Task<Ok<List<FoundAgentResponse>>> FindAgentsAsync(HttpContext http, IGrainFactory grains, string specialization, [AsParameters] FindAgentsQuery query) =>
+        TypedResults.Ok((await Discovery(grains).FindAgentsAsync(
+            specialization, ApiInput.Enum("filter", query.Filter, AgentFilter.Any), query.After, ApiInput.Limit(query.Limit), http.RequestAborted)).Select(FoundAgentResponse.From).ToList());
 
-    public static async Task<Ok<IReadOnlyList<LoggedTopologyEvent>>> EventsAsync(HttpContext http, IGrainFactory grains, [AsParameters] AfterQuery query) =>
-        TypedResults.Ok(await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", query.After, 0), http.RequestAborted));
+    public static async Task<Ok<List<LoggedEventResponse>>> EventsAsync(HttpContext http, IGrainFactory grains, [AsParameters] AfterQuery query) =>
+        TypedResults.Ok((await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", query.After, 0), http.RequestAborted)).Select(LoggedEventResponse.From).ToList());
 
-    public static async Task<Ok<MeshStats>> StatsAsync(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok(await Discovery(grains).GetStatsAsync(http.RequestAborted));
+    public static async Task<Ok<StatsResponse>> StatsAsync(HttpContext http, IGrainFactory grains) =>
+        TypedResults.Ok(StatsResponse.From(await Discovery(grains).GetStatsAsync(http.RequestAborted)));
 
     private static IDiscoveryGrain Discovery(IGrainFactory grains) => grains.GetGrain<IDiscoveryGrain>(0);
 }

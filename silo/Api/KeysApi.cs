@@ -57,13 +57,13 @@ public static class KeysApi
         return TypedResults.Ok(new KeyCreated(token, ttl.TotalSeconds, key.ExpiresAt, key.KeyId, key.Scopes, key.Label, key.ParentKeyId, key.Depth));
     }
 
-    public static async Task<Ok<IReadOnlyList<KeyInfo>>> ListAsync(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok(await grains.GetGrain<IKeyDirectoryGrain>(0).ListAsync(http.RequestAborted));
+    public static async Task<Ok<List<KeyResponse>>> ListAsync(HttpContext http, IGrainFactory grains) =>
+        TypedResults.Ok((await grains.GetGrain<IKeyDirectoryGrain>(0).ListAsync(http.RequestAborted)).Select(KeyResponse.From).ToList());
 
-    public static async Task<Ok<KeyInfo>> RevokeAsync(HttpContext http, IGrainFactory grains, string keyId)
+    public static async Task<Ok<KeyResponse>> RevokeAsync(HttpContext http, IGrainFactory grains, string keyId)
     {
         var key = await grains.GetGrain<ISessionKeyGrain>(Validate.Id("key_id", keyId)).RevokeAsync(http.RequestAborted);
         http.RequestServices.GetRequiredService<KeyVerifier>().Revoked(keyId);
-        return TypedResults.Ok(key);
+        return TypedResults.Ok(KeyResponse.From(key));
     }
 }

@@ -1,15 +1,18 @@
 using SessionMesh.Agents;
 using SessionMesh.Discovery;
+using SessionMesh.Keys;
 using SessionMesh.Liveness;
+using SessionMesh.Logs;
+using SessionMesh.Registry;
 using SessionMesh.Sessions;
+using SessionMesh.Topology;
 
 namespace SessionMesh.Silo.Api;
 
-// What the API answers for sessions and agents: records of the edge, mapped from the grain
-// contracts, so a grain DTO's property can be renamed, reordered or added without changing the JSON.
-// The properties here, in this order, are the wire format (snake_case by ApiJson; the HTTP tests pin
-// it). A session's context and its results, leases and directives are still the grain contract's
-// types on the wire.
+// What the API (and the MCP tools) answer: records of the edge, mapped from the grain contracts,
+// so a grain DTO's property can be renamed, reordered or added without changing the JSON. The
+// properties here, in this order, are the wire format (snake_case by ApiJson; WireFormatTests pins
+// it). A session's context and its results are still the grain contract's types on the wire.
 
 /// <summary>A session as the API shows it.</summary>
 public sealed record SessionResponse(
@@ -76,7 +79,7 @@ public sealed record SessionPageResponse(IReadOnlyList<SessionResponse> Sessions
 }
 
 /// <summary>A discovered session with its lease, if it holds one.</summary>
-public sealed record DiscoveredSessionResponse(SessionResponse Session, LeaseInfo? Lease);
+public sealed record DiscoveredSessionResponse(SessionResponse Session, LeaseResponse? Lease);
 
 /// <summary>One page of discovery results.</summary>
 public sealed record DiscoveryPageResponse(IReadOnlyList<DiscoveredSessionResponse> Sessions, string? NextCursor)
@@ -84,7 +87,7 @@ public sealed record DiscoveryPageResponse(IReadOnlyList<DiscoveredSessionRespon
     public static DiscoveryPageResponse From(DiscoveryPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
-        return new([.. page.Sessions.Select(s => new DiscoveredSessionResponse(SessionResponse.From(s.Session), s.Lease))], page.NextCursor);
+        return new([.. page.Sessions.Select(s => new DiscoveredSessionResponse(SessionResponse.From(s.Session), LeaseResponse.From(s.Lease)))], page.NextCursor);
     }
 }
 
@@ -110,3 +113,146 @@ public sealed record AgentResponse(
             agent.LastSequence, agent.AcknowledgedThrough, agent.RegisteredAt, agent.UpdatedAt, agent.KillDeadline);
     }
 }
+
+/// <summary>A heartbeat lease: its key (with the shard that tracks it), TTL, last heartbeat, expiry and health.</summary>
+public sealed record LeaseResponse(
+    LeaseKeyResponse Key,
+    long Epoch,
+    TimeSpan Ttl,
+    DateTimeOffset LastHeartbeat,
+    DateTimeOffset ExpiresAt,
+    LeaseHealth Health,
+    DateTimeOffset? ProgressAt,
+    bool Stalled)
+{
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(lease))]
+    public static LeaseResponse? From(LeaseInfo? lease) => lease is null ? null
+        : new(new(lease.Key.Kind, lease.Key.Id, lease.Key.Shard), lease.Epoch, lease.Ttl, lease.LastHeartbeat, lease.ExpiresAt, lease.Health, lease.ProgressAt, lease.Stalled);
+}
+
+/// <summary>Whose lease it is, and the liveness shard that tracks it.</summary>
+public sealed record LeaseKeyResponse(LeaseKind Kind, string Id, int Shard);
+
+/// <summary>A steer or kill directive as its agent receives it.</summary>
+public sealed record DirectiveResponse(long Sequence, DirectiveKind Kind, string Direction, string? Message, DateTimeOffset IssuedAt)
+{
+    public static DirectiveResponse From(Directive directive)
+    {
+        ArgumentNullException.ThrowIfNull(directive);
+        return new(directive.Sequence, directive.Kind, directive.Direction, directive.Message, directive.IssuedAt);
+    }
+}
+
+/// <summary>An agent of a specialization with its lease, if it holds one.</summary>
+public sealed record FoundAgentResponse(string AgentId, AgentStatus Status, LeaseResponse? Lease)
+{
+    public static FoundAgentResponse From(FoundAgent agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return new(agent.AgentId, agent.Status, LeaseResponse.From(agent.Lease));
+    }
+}
+
+/// <summary>A specialization and how many agents it lists.</summary>
+public sealed record SpecializationResponse(string Specialization, int Agents)
+{
+    public static SpecializationResponse From(SpecializationCount count)
+    {
+        ArgumentNullException.ThrowIfNull(count);
+        return new(count.Specialization, count.Agents);
+    }
+}
+
+/// <summary>Counts across the mesh.</summary>
+public sealed record StatsResponse(SessionCountsResponse Sessions, long SessionsExpired, long AgentsLost, long AgentsKilled)
+{
+    public static StatsResponse From(MeshStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        var s = stats.Sessions;
+        return new(new(s.Total, s.Active, s.HandedOff, s.Completed, s.Failed), stats.SessionsExpired, stats.AgentsLost, stats.AgentsKilled);
+    }
+}
+
+/// <summary>Sessions by status.</summary>
+public sealed record SessionCountsResponse(long Total, long Active, long HandedOff, long Completed, long Failed);
+
+/// <summary>A session key as listed (never its secret).</summary>
+public sealed record KeyResponse(
+    string KeyId,
+    IReadOnlyList<KeyScope> Scopes,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    bool Revoked,
+    string? AgentId,
+    Guid? SessionId,
+    string? Label,
+    string? ParentKeyId,
+    int Depth)
+{
+    public static KeyResponse From(KeyInfo key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return new(key.KeyId, key.Scopes, key.CreatedAt, key.ExpiresAt, key.Revoked, key.AgentId, key.SessionId, key.Label, key.ParentKeyId, key.Depth);
+    }
+}
+
+/// <summary>A topology event with its sequence in the log.</summary>
+public sealed record LoggedEventResponse(long Sequence, EventResponse Event)
+{
+    public static LoggedEventResponse From(LoggedTopologyEvent logged)
+    {
+        ArgumentNullException.ThrowIfNull(logged);
+        var e = logged.Event;
+        return new(logged.Sequence, new(e.Kind, e.Subject, e.Detail, e.At));
+    }
+}
+
+/// <summary>What happened, to whom, when.</summary>
+public sealed record EventResponse(TopologyEventKind Kind, string Subject, string? Detail, DateTimeOffset At);
+
+/// <summary>One line of a session's output.</summary>
+public sealed record LogLineResponse(long Sequence, DateTimeOffset At, string Stream, string Text)
+{
+    public static LogLineResponse From(LogLine line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        return new(line.Sequence, line.At, line.Stream, line.Text);
+    }
+}
+
+/// <summary>The audit's answer: every violation found, and how many of each thing were checked.</summary>
+public sealed record AuditResponse(IReadOnlyList<AuditViolationResponse> Violations, IReadOnlyDictionary<string, long> Checked)
+{
+    public static AuditResponse From(Audit.AuditReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return new([.. report.Violations.Select(v => new AuditViolationResponse(v.Rule, v.Ids, v.Detail, [.. v.Resume.Select(AuditTargetResponse.From)]))], report.Checked);
+    }
+}
+
+/// <summary>One broken invariant, the ids it concerns and the grains a repair asks to resume.</summary>
+public sealed record AuditViolationResponse(string Rule, IReadOnlyList<string> Ids, string Detail, IReadOnlyList<AuditTargetResponse> Resume);
+
+/// <summary>A session or agent a repair asks to resume.</summary>
+public sealed record AuditTargetResponse(Audit.AuditTargetKind Kind, string Id)
+{
+    public static AuditTargetResponse From(Audit.AuditTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return new(target.Kind, target.Id);
+    }
+}
+
+/// <summary>What a repair did: the audit before, each grain resumed and how it answered, the audit after.</summary>
+public sealed record AuditRepairResponse(AuditResponse Before, IReadOnlyList<AuditResumedResponse> Resumed, AuditResponse After)
+{
+    public static AuditRepairResponse From(Audit.AuditRepair repair)
+    {
+        ArgumentNullException.ThrowIfNull(repair);
+        return new(AuditResponse.From(repair.Before), [.. repair.Resumed.Select(r => new AuditResumedResponse(AuditTargetResponse.From(r.Target), r.IntentsFinished, r.Error))], AuditResponse.From(repair.After));
+    }
+}
+
+/// <summary>A grain asked to resume: how many recorded intents it finished, or why it could not.</summary>
+public sealed record AuditResumedResponse(AuditTargetResponse Target, int IntentsFinished, string? Error);

@@ -45,8 +45,8 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("any (default), alive or idle")] string filter = "any",
         CancellationToken cancellationToken = default) =>
         RunAsync<object>(Need.Operator, async () => specialization is null
-            ? await grains.GetGrain<IDiscoveryGrain>(0).ListSpecializationsAsync(cancellationToken)
-            : await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(specialization, Api.ApiInput.Enum("filter", filter, AgentFilter.Any), null, MeshLimits.MaxPage, cancellationToken));
+            ? (await grains.GetGrain<IDiscoveryGrain>(0).ListSpecializationsAsync(cancellationToken)).Select(Api.SpecializationResponse.From).ToList()
+            : (await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(specialization, Api.ApiInput.Enum("filter", filter, AgentFilter.Any), null, MeshLimits.MaxPage, cancellationToken)).Select(Api.FoundAgentResponse.From).ToList());
 
     [McpServerTool(Name = "register_agent", Idempotent = true), Description("Register an agent under a specialization (creating it if needed); registering again changes nothing.")]
     public Task<string> RegisterAgentAsync(
@@ -62,7 +62,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the new direction, e.g. west or 'focus on the parser'")] string direction,
         [Description("a note for the agent")] string? message = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).SteerAsync(Validate.Name("direction", direction), message, cancellationToken));
+        RunAsync(Need.Operator, async () => Api.DirectiveResponse.From(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).SteerAsync(Validate.Name("direction", direction), message, cancellationToken)));
 
     [McpServerTool(Name = "kill_agent", Destructive = true), Description("Kill an agent: gracefully (its process gets SIGTERM, then SIGKILL after the grace period) or at once with force; its Active sessions fail with 'killed'.")]
     public Task<string> KillAgentAsync(
@@ -120,7 +120,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
 
     [McpServerTool(Name = "get_stats", ReadOnly = true), Description("Counts: sessions by status, sessions expired, agents lost and agents killed.")]
     public Task<string> GetStatsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => await grains.GetGrain<IDiscoveryGrain>(0).GetStatsAsync(cancellationToken));
+        RunAsync(Need.Operator, async () => Api.StatsResponse.From(await grains.GetGrain<IDiscoveryGrain>(0).GetStatsAsync(cancellationToken)));
 
     private static SessionContext Context(ulong? issue_number, string? phase) => new()
     {
