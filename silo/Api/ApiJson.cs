@@ -32,7 +32,7 @@ public static class ApiJson
     /// <summary>The wire names of the result kinds; an unknown "type" is refused, never guessed.</summary>
     private static void DescribeResultKinds(JsonTypeInfo info)
     {
-        if (info.Type != typeof(AgentResult))
+        if (info.Type != typeof(ResultBody))
         {
             return;
         }
@@ -43,11 +43,11 @@ public static class ApiJson
             UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization,
             DerivedTypes =
             {
-                new JsonDerivedType(typeof(IssueAnalysisResult), "issue_analysis"),
-                new JsonDerivedType(typeof(TaskDecompositionResult), "task_decomposition"),
-                new JsonDerivedType(typeof(CodeGenerationResult), "code_generation"),
-                new JsonDerivedType(typeof(ReviewResult), "review"),
-                new JsonDerivedType(typeof(GenericResult), "generic"),
+                new JsonDerivedType(typeof(IssueAnalysisBody), "issue_analysis"),
+                new JsonDerivedType(typeof(TaskDecompositionBody), "task_decomposition"),
+                new JsonDerivedType(typeof(CodeGenerationBody), "code_generation"),
+                new JsonDerivedType(typeof(ReviewBody), "review"),
+                new JsonDerivedType(typeof(GenericBody), "generic"),
             },
         };
     }
@@ -75,7 +75,7 @@ public static class ApiJson
 /// keys — and the problem details every error carries. The naming policy, converters and polymorphism
 /// still come from <see cref="ApiJson.Configure"/>'s options, so the wire format is the same as with
 /// reflection (the HTTP tests pin it). Types that reach a record with an initialized init-only
-/// property (<see cref="SessionContext"/>'s <c>previous_results = []</c>) stay on reflection:
+/// property (<see cref="ContextBody"/>'s <c>previous_results = []</c>) stay on reflection:
 /// generated metadata binds init-only properties like constructor parameters, so a property left
 /// out of a body would arrive null, not as its default.
 /// </summary>

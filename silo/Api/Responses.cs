@@ -12,14 +12,14 @@ namespace SessionMesh.Silo.Api;
 // What the API (and the MCP tools) answer: records of the edge, mapped from the grain contracts,
 // so a grain DTO's property can be renamed, reordered or added without changing the JSON. The
 // properties here, in this order, are the wire format (snake_case by ApiJson; WireFormatTests pins
-// it). A session's context and its results are still the grain contract's types on the wire.
+// it). A session's context and results (ContextBody, ResultBody) are both read and answered.
 
 /// <summary>A session as the API shows it.</summary>
 public sealed record SessionResponse(
     Guid Id,
     string AgentName,
     string Purpose,
-    SessionContext Context,
+    ContextBody Context,
     SessionStatus Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
@@ -34,7 +34,7 @@ public sealed record SessionResponse(
     public static SessionResponse From(SessionSnapshot session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return new(session.Id, session.AgentName, session.Purpose, session.Context, session.Status, session.CreatedAt, session.UpdatedAt,
+        return new(session.Id, session.AgentName, session.Purpose, ContextBody.From(session.Context), session.Status, session.CreatedAt, session.UpdatedAt,
             session.EndedAt, session.ParentSession, session.ChildSessions, session.HandoffTo, session.Error, session.AgentId, session.AgentEpoch);
     }
 
@@ -256,3 +256,84 @@ public sealed record AuditRepairResponse(AuditResponse Before, IReadOnlyList<Aud
 
 /// <summary>A grain asked to resume: how many recorded intents it finished, or why it could not.</summary>
 public sealed record AuditResumedResponse(AuditTargetResponse Target, int IntentsFinished, string? Error);
+
+/// <summary>
+/// A session's context on the wire, in requests and answers alike; results are told apart by their
+/// "type" (ApiJson). Nulls are carried through to the grain's rules, which name them.
+/// </summary>
+public sealed record ContextBody
+{
+    public ulong? IssueNumber { get; init; }
+
+    public Phase CurrentPhase { get; init; }
+
+    public string? WorktreePath { get; init; }
+
+    public IReadOnlyList<ResultBody> PreviousResults { get; init; } = [];
+
+    public SessionContext ToContext() => new()
+    {
+        IssueNumber = IssueNumber,
+        CurrentPhase = CurrentPhase,
+        WorktreePath = WorktreePath,
+        PreviousResults = PreviousResults is null ? null! : [.. PreviousResults.Select(r => r?.ToResult()!)],
+    };
+
+    public static ContextBody From(SessionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new()
+        {
+            IssueNumber = context.IssueNumber,
+            CurrentPhase = context.CurrentPhase,
+            WorktreePath = context.WorktreePath,
+            PreviousResults = [.. context.PreviousResults.Select(ResultBody.From)],
+        };
+    }
+}
+
+/// <summary>One agent's result on the wire.</summary>
+public abstract record ResultBody
+{
+    public abstract AgentResult ToResult();
+
+    public static ResultBody From(AgentResult result) => result switch
+    {
+        IssueAnalysisResult r => new IssueAnalysisBody(r.Complexity, r.EstimatedDuration),
+        TaskDecompositionResult r => new TaskDecompositionBody(r.Tasks),
+        CodeGenerationResult r => new CodeGenerationBody(r.Confidence, r.SuccessfulWorlds),
+        ReviewResult r => new ReviewBody(r.QualityScore, r.IssuesFound),
+        GenericResult r => new GenericBody(r.Name, r.JsonPayload),
+        _ => throw new NotSupportedException($"'{result?.GetType().Name}' is not a result kind the API shows."),
+    };
+}
+
+/// <summary>type "issue_analysis".</summary>
+public sealed record IssueAnalysisBody(string Complexity, TimeSpan EstimatedDuration) : ResultBody
+{
+    public override AgentResult ToResult() => new IssueAnalysisResult(Complexity, EstimatedDuration);
+}
+
+/// <summary>type "task_decomposition".</summary>
+public sealed record TaskDecompositionBody(IReadOnlyList<string> Tasks) : ResultBody
+{
+    public override AgentResult ToResult() => new TaskDecompositionResult(Tasks);
+}
+
+/// <summary>type "code_generation".</summary>
+public sealed record CodeGenerationBody(double Confidence, int SuccessfulWorlds) : ResultBody
+{
+    public override AgentResult ToResult() => new CodeGenerationResult(Confidence, SuccessfulWorlds);
+}
+
+/// <summary>type "review".</summary>
+public sealed record ReviewBody(double QualityScore, int IssuesFound) : ResultBody
+{
+    public override AgentResult ToResult() => new ReviewResult(QualityScore, IssuesFound);
+}
+
+/// <summary>type "generic".</summary>
+public sealed record GenericBody(string Name, string JsonPayload) : ResultBody
+{
+    public override AgentResult ToResult() => new GenericResult(Name, JsonPayload);
+}

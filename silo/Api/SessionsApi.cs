@@ -78,13 +78,14 @@ public static class SessionsApi
         check.ThrowIfAny();
         check.Field(() => agentName is null ? null : Validate.Name("agent_name", agentName));
         check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
-        check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
+        var context = body.Context?.ToContext() ?? new SessionContext();
+        check.Field(() => { Validate.Context("context", context); return true; });
         check.ThrowIfAny();
         var spawn = new SessionSpawn
         {
             AgentName = agentName,
             Purpose = body.Purpose ?? string.Empty,
-            Context = body.Context ?? new SessionContext(),
+            Context = context,
             AgentId = body.AgentId,
             LeaseTtl = ttl,
         };
@@ -123,10 +124,11 @@ public static class SessionsApi
         check.ThrowIfAny();
         check.Field(() => toAgent is null ? null : Validate.Name("to_agent", toAgent));
         check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
-        check.Field(() => { Validate.Context("context", body.Context ?? new SessionContext()); return true; });
+        var context = body.Context?.ToContext();
+        check.Field(() => { Validate.Context("context", context ?? new SessionContext()); return true; });
         check.ThrowIfAny();
         // No context keeps the parent's (issue, worktree, phase); new results append to the inherited ones.
-        var handoff = new SessionHandoff { ToAgent = toAgent, Context = body.Context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl, ChildSessionId = childId };
+        var handoff = new SessionHandoff { ToAgent = toAgent, Context = context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl, ChildSessionId = childId };
         var child = await grains.GetGrain<ISessionGrain>(id).HandoffAsync(handoff, http.RequestAborted);
         return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", SessionResponse.From(child));
     }

@@ -38,8 +38,22 @@ public sealed class WireFormatTests(HttpSiloFixture fixture)
         var registered = await SendAsync(HttpMethod.Post, "/registry", $$"""{"specialization": "wire-format", "agent_id": "{{agentId}}"}""", HttpStatusCode.OK);
         Assert.Equal(Agent, Names(registered));
 
-        var spawned = await SendAsync(HttpMethod.Post, "/sessions", $$"""{"agent_name": "CodeGenAgent", "agent_id": "{{agentId}}"}""", HttpStatusCode.Created);
+        var spawned = await SendAsync(HttpMethod.Post, "/sessions", $$$"""
+            {"agent_name": "CodeGenAgent", "agent_id": "{{{agentId}}}", "context": {"issue_number": 7, "previous_results": [
+              {"type": "issue_analysis", "complexity": "low", "estimated_duration": 90},
+              {"type": "task_decomposition", "tasks": ["parse"]},
+              {"type": "code_generation", "confidence": 0.5, "successful_worlds": 2},
+              {"type": "review", "quality_score": 8.5, "issues_found": 1},
+              {"type": "generic", "name": "lint", "json_payload": "{}"}]}}
+            """, HttpStatusCode.Created);
         Assert.Equal(Session, Names(spawned));
+        Assert.Equal(["issue_number", "current_phase", "worktree_path", "previous_results"], Names(spawned.GetProperty("context")));
+        string[][] results =
+        [
+            ["type", "complexity", "estimated_duration"], ["type", "tasks"], ["type", "confidence", "successful_worlds"],
+            ["type", "quality_score", "issues_found"], ["type", "name", "json_payload"],
+        ];
+        Assert.Equal(results, spawned.GetProperty("context").GetProperty("previous_results").EnumerateArray().Select(Names).ToArray());
         var id = spawned.GetProperty("id").GetString();
         var child = await SendAsync(HttpMethod.Post, $"/sessions/{id}/handoff", """{"to_agent": "ReviewAgent"}""", HttpStatusCode.Created);
         Assert.Equal(Session, Names(child));
