@@ -33,3 +33,21 @@ public sealed record LogAppendRequest(IReadOnlyList<LogAppendLine>? Lines);
 
 /// <summary>One line to append.</summary>
 public sealed record LogAppendLine(string? Text, string? Stream, DateTimeOffset? At);
+
+/// <summary>POST /sessions. A client-chosen session_id makes retries safe (same body → same session).</summary>
+public sealed record SpawnRequest(string? SessionId, string? AgentName, string? Purpose, ContextBody? Context, string? AgentId, double? LeaseTtl);
+
+/// <summary>
+/// POST /sessions/{id}/handoff. A client-chosen child_session_id makes retries safe: repeating the
+/// handoff after the parent already handed off to that child returns the child, not a 409.
+/// </summary>
+public sealed record HandoffRequest(string? ToAgent, ContextBody? Context, string? Purpose, string? AgentId, double? LeaseTtl, string? ChildSessionId);
+
+/// <summary>POST /keys response: the only time the key itself is shown.</summary>
+public sealed record KeyCreated(string SessionKey, double Ttl, DateTimeOffset ExpiresAt, string KeyId, IReadOnlyList<KeyScope> Scopes, string? Label, string? ParentKeyId, int Depth);
+
+/// <summary>POST /sessions/{id}/logs response: the sequence of the last line appended.</summary>
+public sealed record LogAppended(long LastSequence);
+
+/// <summary>GET /sessions/{id}/logs: lines of a session's log, oldest first.</summary>
+public sealed record LogLines(Guid SessionId, IReadOnlyList<LogLineResponse> Lines);

@@ -57,7 +57,7 @@ public static class AgentLeaseApi
         var (epoch, at, stallAfter) = Check(body, "epoch", body.Epoch);
         var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
         var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
-        return lease is null ? NoLease($"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(LeaseResponse.From(lease));
+        return lease is null ? NoLease($"Agent '{agentId}' holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(Wire.Lease(lease));
     }
 
     public static async Task<Results<Ok<LeaseResponse>, ProblemHttpResult>> SessionProgressAsync(HttpContext http, IGrainFactory grains, string sessionId)
@@ -67,7 +67,7 @@ public static class AgentLeaseApi
         var (epoch, at, stallAfter) = Check(body, "agent_epoch", body.AgentEpoch ?? 0);
         var key = LeaseKey.ForSession(id);
         var lease = await LivenessShards.For(grains, key).ReportProgressAsync(key, epoch, at, stallAfter, http.RequestAborted);
-        return lease is null ? NoLease($"Session {id} holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(LeaseResponse.From(lease));
+        return lease is null ? NoLease($"Session {id} holds no heartbeat lease; heartbeat first.") : TypedResults.Ok(Wire.Lease(lease));
     }
 
     private static ProblemHttpResult NoLease(string detail) => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No lease", detail: detail);

@@ -67,11 +67,11 @@ public static class AgentsApi
         check.Field(() => agentId is null ? null : Validate.Id("agent_id", agentId));
         var ttl = check.Field(() => ApiInput.Seconds("lease_ttl", body.LeaseTtl));
         check.ThrowIfAny();
-        return TypedResults.Ok(AgentResponse.From(await grains.GetGrain<IAgentGrain>(agentId).RegisterAsync(spec, body.DisplayName, ttl, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Agent(await grains.GetGrain<IAgentGrain>(agentId).RegisterAsync(spec, body.DisplayName, ttl, http.RequestAborted)));
     }
 
     public static async Task<Ok<AgentResponse>> DeregisterAsync(HttpContext http, IGrainFactory grains, string specialization, string agentId) =>
-        TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).DeregisterAsync(Validate.Id("specialization", specialization), http.RequestAborted)));
+        TypedResults.Ok(Wire.Agent(await Agent(grains, agentId).DeregisterAsync(Validate.Id("specialization", specialization), http.RequestAborted)));
 
     public static async Task<Ok<DirectiveResponse>> SteerAsync(HttpContext http, IGrainFactory grains)
     {
@@ -82,7 +82,7 @@ public static class AgentsApi
         check.Field(() => agentId is null ? null : Validate.Id("agent_id", agentId));
         check.Field(() => direction is null ? null : Validate.Name("direction", direction));
         check.ThrowIfAny();
-        return TypedResults.Ok(DirectiveResponse.From(await grains.GetGrain<IAgentGrain>(agentId).SteerAsync(direction, body.Message, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Directive(await grains.GetGrain<IAgentGrain>(agentId).SteerAsync(direction, body.Message, http.RequestAborted)));
     }
 
     public static async Task<Ok<AgentResponse>> KillAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] KillQuery query)
@@ -93,13 +93,13 @@ public static class AgentsApi
             Cascade = ApiInput.Flag("cascade", query.Cascade, true),
             Grace = ApiInput.Seconds("grace", query.Grace),
         };
-        return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).KillAsync(request, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Agent(await Agent(grains, agentId).KillAsync(request, http.RequestAborted)));
     }
 
     public static async Task<Ok<AgentResponse>> GetAsync(HttpContext http, IGrainFactory grains, string agentId)
     {
         http.DemandAgent(agentId);
-        return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).GetAsync(http.RequestAborted)));
+        return TypedResults.Ok(Wire.Agent(await Agent(grains, agentId).GetAsync(http.RequestAborted)));
     }
 
     public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string agentId)
@@ -111,14 +111,14 @@ public static class AgentsApi
         var ttl = check.Field(() => ApiInput.Seconds("ttl", body.Ttl));
         check.ThrowIfAny();
         var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
-        return TypedResults.Ok(LeaseResponse.From(await LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Lease(await LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, http.RequestAborted)));
     }
 
     public static async Task<Ok<List<DirectiveResponse>>> DirectivesAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] DirectivesQuery query)
     {
         http.DemandAgent(agentId);
         var since = ApiInput.WholeNumber("after", query.After, 0);
-        return TypedResults.Ok((await Agent(grains, agentId).GetDirectivesAsync(since, ApiInput.Limit(query.Limit), http.RequestAborted)).Select(DirectiveResponse.From).ToList());
+        return TypedResults.Ok((await Agent(grains, agentId).GetDirectivesAsync(since, ApiInput.Limit(query.Limit), http.RequestAborted)).Select(Wire.Directive).ToList());
     }
 
     public static async Task<Ok<AgentResponse>> AcknowledgeAsync(HttpContext http, IGrainFactory grains, string agentId)
@@ -129,7 +129,7 @@ public static class AgentsApi
         var epoch = check.Required("epoch", body.Epoch);
         var sequence = check.Required("sequence", body.Sequence);
         check.ThrowIfAny();
-        return TypedResults.Ok(AgentResponse.From(await Agent(grains, agentId).AcknowledgeAsync(epoch, sequence, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Agent(await Agent(grains, agentId).AcknowledgeAsync(epoch, sequence, http.RequestAborted)));
     }
 
     private static IAgentGrain Agent(IGrainFactory grains, string agentId) => grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agentId));

@@ -27,8 +27,8 @@ public static class AuditApi
     }
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditResponse>> RunAsync(HttpContext http, MeshAuditor auditor) =>
-        TypedResults.Ok(AuditResponse.From(await auditor.RunAsync(http.RequestAborted)));
+        TypedResults.Ok(Wire.Audit(await auditor.RunAsync(http.RequestAborted)));
 
     private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<AuditRepairResponse>> RepairAsync(HttpContext http, MeshAuditor auditor) =>
-        TypedResults.Ok(AuditRepairResponse.From(await auditor.RepairAsync(http.RequestAborted)));
+        TypedResults.Ok(Wire.Repair(await auditor.RepairAsync(http.RequestAborted)));
 }

@@ -68,7 +68,7 @@ public static class DirectivesStreamApi
         if (await agent.GetAsync(cancellationToken) is { Status: AgentStatus.Killed } killed)
         {
             // Killed before the watch began: no signal will come, so say it now.
-            yield return new SseItem<string>(JsonSerializer.Serialize(AgentResponse.From(killed), json), "killed");
+            yield return new SseItem<string>(JsonSerializer.Serialize(Wire.Agent(killed), json), "killed");
             yield break;
         }
 
@@ -86,7 +86,7 @@ public static class DirectivesStreamApi
             {
                 // A forced kill (or a graceful one made final): say so once, then end the stream.
                 var snapshot = await agent.GetAsync(cancellationToken);
-                yield return new SseItem<string>(JsonSerializer.Serialize(AgentResponse.From(snapshot), json), "killed");
+                yield return new SseItem<string>(JsonSerializer.Serialize(Wire.Agent(snapshot), json), "killed");
                 yield break;
             }
 
@@ -131,7 +131,7 @@ public static class DirectivesStreamApi
     }
 
     private static SseItem<string> Event(Directive directive, JsonSerializerOptions json) =>
-        new(JsonSerializer.Serialize(DirectiveResponse.From(directive), json), directive.Kind == DirectiveKind.Kill ? "kill" : "directive")
+        new(JsonSerializer.Serialize(Wire.Directive(directive), json), directive.Kind == DirectiveKind.Kill ? "kill" : "directive")
         {
             EventId = directive.Sequence.ToString(CultureInfo.InvariantCulture),
         };

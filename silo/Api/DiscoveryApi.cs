@@ -41,21 +41,21 @@ public static class DiscoveryApi
             Limit = ApiInput.Limit(query.Limit),
             Cursor = query.Cursor,
         };
-        return TypedResults.Ok(DiscoveryPageResponse.From(await Discovery(grains).DiscoverSessionsAsync(discovery, http.RequestAborted)));
+        return TypedResults.Ok(Wire.DiscoveryPage(await Discovery(grains).DiscoverSessionsAsync(discovery, http.RequestAborted)));
     }
 
     public static async Task<Ok<List<SpecializationResponse>>> SpecializationsAsync(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok((await Discovery(grains).ListSpecializationsAsync(http.RequestAborted)).Select(SpecializationResponse.From).ToList());
+        TypedResults.Ok((await Discovery(grains).ListSpecializationsAsync(http.RequestAborted)).Select(Wire.Specialization).ToList());
 
     public static async Task<Ok<List<FoundAgentResponse>>> FindAgentsAsync(HttpContext http, IGrainFactory grains, string specialization, [AsParameters] FindAgentsQuery query) =>
         TypedResults.Ok((await Discovery(grains).FindAgentsAsync(
-            specialization, ApiInput.Enum("filter", query.Filter, AgentFilter.Any), query.After, ApiInput.Limit(query.Limit), http.RequestAborted)).Select(FoundAgentResponse.From).ToList());
+            specialization, ApiInput.Enum("filter", query.Filter, AgentFilter.Any), query.After, ApiInput.Limit(query.Limit), http.RequestAborted)).Select(Wire.FoundAgent).ToList());
 
     public static async Task<Ok<List<LoggedEventResponse>>> EventsAsync(HttpContext http, IGrainFactory grains, [AsParameters] AfterQuery query) =>
-        TypedResults.Ok((await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", query.After, 0), http.RequestAborted)).Select(LoggedEventResponse.From).ToList());
+        TypedResults.Ok((await grains.GetGrain<ITopologyLogGrain>(TopologyStream.Key).ReadAsync(ApiInput.WholeNumber("after", query.After, 0), http.RequestAborted)).Select(Wire.Event).ToList());
 
     public static async Task<Ok<StatsResponse>> StatsAsync(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok(StatsResponse.From(await Discovery(grains).GetStatsAsync(http.RequestAborted)));
+        TypedResults.Ok(Wire.Stats(await Discovery(grains).GetStatsAsync(http.RequestAborted)));
 
     private static IDiscoveryGrain Discovery(IGrainFactory grains) => grains.GetGrain<IDiscoveryGrain>(0);
 }

@@ -54,16 +54,16 @@ public static class KeysApi
         var spec = new KeySpec { SecretHash = hash, Scopes = scopes, Ttl = ttl, AgentId = body.AgentId, SessionId = sessionId, Label = body.Label, ParentKeyId = parent?.KeyId };
         var key = await grains.GetGrain<ISessionKeyGrain>(keyId).CreateAsync(spec, http.RequestAborted);
         http.RequestServices.GetRequiredService<KeyVerifier>().Minted(keyId);
-        return TypedResults.Ok(new KeyCreated(token, ttl.TotalSeconds, key.ExpiresAt, key.KeyId, key.Scopes, key.Label, key.ParentKeyId, key.Depth));
+        return TypedResults.Ok(new KeyCreated(token, ttl.TotalSeconds, key.ExpiresAt, key.KeyId, Wire.Scopes(key.Scopes), key.Label, key.ParentKeyId, key.Depth));
     }
 
     public static async Task<Ok<List<KeyResponse>>> ListAsync(HttpContext http, IGrainFactory grains) =>
-        TypedResults.Ok((await grains.GetGrain<IKeyDirectoryGrain>(0).ListAsync(http.RequestAborted)).Select(KeyResponse.From).ToList());
+        TypedResults.Ok((await grains.GetGrain<IKeyDirectoryGrain>(0).ListAsync(http.RequestAborted)).Select(Wire.Key).ToList());
 
     public static async Task<Ok<KeyResponse>> RevokeAsync(HttpContext http, IGrainFactory grains, string keyId)
     {
         var key = await grains.GetGrain<ISessionKeyGrain>(Validate.Id("key_id", keyId)).RevokeAsync(http.RequestAborted);
         http.RequestServices.GetRequiredService<KeyVerifier>().Revoked(keyId);
-        return TypedResults.Ok(KeyResponse.From(key));
+        return TypedResults.Ok(Wire.Key(key));
     }
 }

@@ -60,7 +60,7 @@ public static class LogsApi
         if (!ApiInput.Flag("follow", query.Follow, false))
         {
             var lines = since is { } mark ? await log.ReadAfterAsync(mark, Math.Clamp(count, 1, 10_000), http.RequestAborted) : await log.TailAsync(count, http.RequestAborted);
-            return TypedResults.Ok(new LogLines(session.Id, [.. lines.Select(LogLineResponse.From)]));
+            return TypedResults.Ok(new LogLines(session.Id, [.. lines.Select(Wire.LogLine)]));
         }
 
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
@@ -112,7 +112,7 @@ public static class LogsApi
                         yield return Event(line, json);
                     }
 
-                    yield return new SseItem<string>(JsonSerializer.Serialize(SessionResponse.From(snapshot), json), "end");
+                    yield return new SseItem<string>(JsonSerializer.Serialize(Wire.Session(snapshot), json), "end");
                     yield break;
                 }
 
@@ -139,7 +139,7 @@ public static class LogsApi
     }
 
     private static SseItem<string> Event(LogLine line, JsonSerializerOptions json) =>
-        new(JsonSerializer.Serialize(LogLineResponse.From(line), json), "line") { EventId = line.Sequence.ToString(CultureInfo.InvariantCulture) };
+        new(JsonSerializer.Serialize(Wire.LogLine(line), json), "line") { EventId = line.Sequence.ToString(CultureInfo.InvariantCulture) };
 
     private sealed class LineRelay(ChannelWriter<IReadOnlyList<LogLine>> writer) : ISessionLogObserver
     {
@@ -150,9 +150,3 @@ public static class LogsApi
         }
     }
 }
-
-/// <summary>The sequence of the last line appended.</summary>
-public sealed record LogAppended(long LastSequence);
-
-/// <summary>Lines of a session's log, oldest first.</summary>
-public sealed record LogLines(Guid SessionId, IReadOnlyList<LogLineResponse> Lines);

@@ -78,7 +78,7 @@ public static class SessionsApi
         check.ThrowIfAny();
         check.Field(() => agentName is null ? null : Validate.Name("agent_name", agentName));
         check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
-        var context = body.Context?.ToContext() ?? new SessionContext();
+        var context = body.Context?.ToGrain() ?? new SessionContext();
         check.Field(() => { Validate.Context("context", context); return true; });
         check.ThrowIfAny();
         var spawn = new SessionSpawn
@@ -90,7 +90,7 @@ public static class SessionsApi
             LeaseTtl = ttl,
         };
         var session = await grains.GetGrain<ISessionGrain>(id).StartAsync(spawn, http.RequestAborted);
-        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{session.Id}", SessionResponse.From(session));
+        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{session.Id}", Wire.Session(session));
     }
 
     public static async Task<Ok<SessionPageResponse>> ListAsync(HttpContext http, IGrainFactory grains, [AsParameters] SessionListQuery query)
@@ -98,11 +98,11 @@ public static class SessionsApi
         SessionStatus? filter = string.IsNullOrEmpty(query.Status) || query.Status.Equals("all", StringComparison.OrdinalIgnoreCase)
             ? null
             : ApiInput.Enum("status", query.Status, SessionStatus.Active);
-        return TypedResults.Ok(SessionPageResponse.From(await grains.GetGrain<ISessionDirectoryGrain>(0).ListAsync(filter, ApiInput.Limit(query.Limit), query.Cursor, http.RequestAborted)));
+        return TypedResults.Ok(Wire.SessionPage(await grains.GetGrain<ISessionDirectoryGrain>(0).ListAsync(filter, ApiInput.Limit(query.Limit), query.Cursor, http.RequestAborted)));
     }
 
     public static async Task<Ok<SessionResponse>> GetAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
-        TypedResults.Ok(SessionResponse.From(await ReadOwnAsync(http, grains, sessionId)));
+        TypedResults.Ok(Wire.Session(await ReadOwnAsync(http, grains, sessionId)));
 
     public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
@@ -110,7 +110,7 @@ public static class SessionsApi
         var body = await JsonBody.ReadAsync<SessionHeartbeatRequest>(http);
         var ttl = ApiInput.Seconds("ttl", body.Ttl);
         var key = LeaseKey.ForSession(session.Id);
-        return TypedResults.Ok(LeaseResponse.From(await LivenessShards.For(grains, key).HeartbeatAsync(key, body.AgentEpoch ?? 0, ttl, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Lease(await LivenessShards.For(grains, key).HeartbeatAsync(key, body.AgentEpoch ?? 0, ttl, http.RequestAborted)));
     }
 
     public static async Task<Created<SessionResponse>> HandoffAsync(HttpContext http, IGrainFactory grains, string sessionId)
@@ -124,17 +124,17 @@ public static class SessionsApi
         check.ThrowIfAny();
         check.Field(() => toAgent is null ? null : Validate.Name("to_agent", toAgent));
         check.Field(() => body.AgentId is null ? null : Validate.Id("agent_id", body.AgentId));
-        var context = body.Context?.ToContext();
+        var context = body.Context?.ToGrain();
         check.Field(() => { Validate.Context("context", context ?? new SessionContext()); return true; });
         check.ThrowIfAny();
         // No context keeps the parent's (issue, worktree, phase); new results append to the inherited ones.
         var handoff = new SessionHandoff { ToAgent = toAgent, Context = context, Purpose = body.Purpose, AgentId = body.AgentId, LeaseTtl = ttl, ChildSessionId = childId };
         var child = await grains.GetGrain<ISessionGrain>(id).HandoffAsync(handoff, http.RequestAborted);
-        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", SessionResponse.From(child));
+        return TypedResults.Created($"{MeshApi.Prefix}/sessions/{child.Id}", Wire.Session(child));
     }
 
     public static async Task<Ok<SessionResponse>> CompleteAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
-        TypedResults.Ok(SessionResponse.From(await grains.GetGrain<ISessionGrain>((await ReadOwnAsync(http, grains, sessionId)).Id).CompleteAsync(http.RequestAborted)));
+        TypedResults.Ok(Wire.Session(await grains.GetGrain<ISessionGrain>((await ReadOwnAsync(http, grains, sessionId)).Id).CompleteAsync(http.RequestAborted)));
 
     public static async Task<Ok<SessionResponse>> FailAsync(HttpContext http, IGrainFactory grains, string sessionId)
     {
@@ -143,7 +143,7 @@ public static class SessionsApi
         var check = new RequestCheck();
         var error = check.Required("error", body.Error);
         check.ThrowIfAny();
-        return TypedResults.Ok(SessionResponse.From(await grains.GetGrain<ISessionGrain>(id).FailAsync(error, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Session(await grains.GetGrain<ISessionGrain>(id).FailAsync(error, http.RequestAborted)));
     }
 
     public static async Task<IResult> LineageAsync(HttpContext http, IGrainFactory grains, string sessionId, [AsParameters] LineageQuery query)
@@ -151,8 +151,8 @@ public static class SessionsApi
         var id = ApiInput.SessionId(sessionId);
         var directory = grains.GetGrain<ISessionDirectoryGrain>(0);
         return IncludesContext(query.Include)
-            ? TypedResults.Ok(SessionResponse.From(await directory.GetLineageAsync(id, http.RequestAborted)))
-            : TypedResults.Ok(SessionSummaryResponse.From(await directory.GetLineageSummariesAsync(id, http.RequestAborted)));
+            ? TypedResults.Ok(Wire.Session(await directory.GetLineageAsync(id, http.RequestAborted)))
+            : TypedResults.Ok(Wire.Summary(await directory.GetLineageSummariesAsync(id, http.RequestAborted)));
     }
 
     public static async Task<IResult> DescendantsAsync(HttpContext http, IGrainFactory grains, string sessionId, [AsParameters] DescendantsQuery query)
@@ -170,8 +170,8 @@ public static class SessionsApi
         }
 
         return withContext
-            ? TypedResults.Ok(SessionResponse.From(page.Sessions))
-            : TypedResults.Ok(SessionSummaryResponse.From(page.Sessions.Select(SessionSummary.Of)));
+            ? TypedResults.Ok(Wire.Session(page.Sessions))
+            : TypedResults.Ok(Wire.Summary(page.Sessions.Select(SessionSummary.Of)));
     }
 
     private static bool IncludesContext(string? include) => include switch

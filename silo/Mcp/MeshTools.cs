@@ -30,7 +30,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("page size, 1-500")] int limit = 100,
         [Description("next_cursor of the previous page")] string? cursor = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => Api.DiscoveryPageResponse.From(await grains.GetGrain<IDiscoveryGrain>(0).DiscoverSessionsAsync(new DiscoveryQuery
+        RunAsync(Need.Operator, async () => Api.Wire.DiscoveryPage(await grains.GetGrain<IDiscoveryGrain>(0).DiscoverSessionsAsync(new DiscoveryQuery
         {
             Filter = Api.ApiInput.Enum("filter", filter, DiscoveryFilter.Active),
             AgentId = agent_id,
@@ -45,8 +45,8 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("any (default), alive or idle")] string filter = "any",
         CancellationToken cancellationToken = default) =>
         RunAsync<object>(Need.Operator, async () => specialization is null
-            ? (await grains.GetGrain<IDiscoveryGrain>(0).ListSpecializationsAsync(cancellationToken)).Select(Api.SpecializationResponse.From).ToList()
-            : (await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(specialization, Api.ApiInput.Enum("filter", filter, AgentFilter.Any), null, MeshLimits.MaxPage, cancellationToken)).Select(Api.FoundAgentResponse.From).ToList());
+            ? (await grains.GetGrain<IDiscoveryGrain>(0).ListSpecializationsAsync(cancellationToken)).Select(Api.Wire.Specialization).ToList()
+            : (await grains.GetGrain<IDiscoveryGrain>(0).FindAgentsAsync(specialization, Api.ApiInput.Enum("filter", filter, AgentFilter.Any), null, MeshLimits.MaxPage, cancellationToken)).Select(Api.Wire.FoundAgent).ToList());
 
     [McpServerTool(Name = "register_agent", Idempotent = true), Description("Register an agent under a specialization (creating it if needed); registering again changes nothing.")]
     public Task<string> RegisterAgentAsync(
@@ -54,7 +54,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the agent's id")] string agent_id,
         [Description("a display name")] string? display_name = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => Api.AgentResponse.From(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).RegisterAsync(specialization, display_name, null, cancellationToken)));
+        RunAsync(Need.Operator, async () => Api.Wire.Agent(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).RegisterAsync(specialization, display_name, null, cancellationToken)));
 
     [McpServerTool(Name = "steer_agent"), Description("Steer an agent: issue a directive (a new direction and an optional message) that its process receives at once.")]
     public Task<string> SteerAgentAsync(
@@ -62,7 +62,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the new direction, e.g. west or 'focus on the parser'")] string direction,
         [Description("a note for the agent")] string? message = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => Api.DirectiveResponse.From(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).SteerAsync(Validate.Name("direction", direction), message, cancellationToken)));
+        RunAsync(Need.Operator, async () => Api.Wire.Directive(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).SteerAsync(Validate.Name("direction", direction), message, cancellationToken)));
 
     [McpServerTool(Name = "kill_agent", Destructive = true), Description("Kill an agent: gracefully (its process gets SIGTERM, then SIGKILL after the grace period) or at once with force; its Active sessions fail with 'killed'.")]
     public Task<string> KillAgentAsync(
@@ -71,7 +71,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("also fail the Active sessions handed off from its sessions (default true)")] bool cascade = true,
         [Description("seconds a graceful kill waits for the agent (default 30)")] double? grace_seconds = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => Api.AgentResponse.From(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).KillAsync(
+        RunAsync(Need.Operator, async () => Api.Wire.Agent(await grains.GetGrain<IAgentGrain>(Validate.Id("agent_id", agent_id)).KillAsync(
             new KillRequest { Force = force, Cascade = cascade, Grace = Api.ApiInput.Seconds("grace_seconds", grace_seconds) }, cancellationToken)));
 
     [McpServerTool(Name = "spawn_session"), Description("Start an Active session for a named agent (e.g. CodeGenAgent), optionally run by an agent id, with an issue number and phase.")]
@@ -82,7 +82,7 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
         [Description("the issue number")] ulong? issue_number = null,
         [Description("the phase: IssueAnalysis, TaskDecomposition, WorktreeCreation, CodeGeneration, Review, Test, PullRequest, CICD or Merge")] string? phase = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => Api.SessionResponse.From(await grains.GetGrain<ISessionGrain>(Guid.NewGuid()).StartAsync(new SessionSpawn
+        RunAsync(Need.Operator, async () => Api.Wire.Session(await grains.GetGrain<ISessionGrain>(Guid.NewGuid()).StartAsync(new SessionSpawn
         {
             AgentName = agent_name,
             Purpose = purpose ?? string.Empty,
@@ -103,24 +103,24 @@ public sealed class MeshTools(IGrainFactory grains, IHttpContextAccessor http)
             var session = grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id));
             var parent = await session.GetAsync(cancellationToken);
             var context = phase is null ? parent.Context with { PreviousResults = [] } : Context(parent.Context.IssueNumber, phase) with { WorktreePath = parent.Context.WorktreePath };
-            return Api.SessionResponse.From(await session.HandoffAsync(new SessionHandoff { ToAgent = to_agent, Context = context, Purpose = purpose, AgentId = agent_id }, cancellationToken));
+            return Api.Wire.Session(await session.HandoffAsync(new SessionHandoff { ToAgent = to_agent, Context = context, Purpose = purpose, AgentId = agent_id }, cancellationToken));
         });
 
     [McpServerTool(Name = "complete_session"), Description("Mark an Active session Completed. An agent key may complete its own session.")]
     public Task<string> CompleteSessionAsync([Description("the Active session")] string session_id, CancellationToken cancellationToken = default) =>
-        RunAsync(Need.OwnSession(session_id), async () => Api.SessionResponse.From(await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).CompleteAsync(cancellationToken)));
+        RunAsync(Need.OwnSession(session_id), async () => Api.Wire.Session(await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).CompleteAsync(cancellationToken)));
 
     [McpServerTool(Name = "fail_session"), Description("Mark an Active session Failed with an error message. An agent key may fail its own session.")]
     public Task<string> FailSessionAsync([Description("the Active session")] string session_id, [Description("why it failed")] string error, CancellationToken cancellationToken = default) =>
-        RunAsync(Need.OwnSession(session_id), async () => Api.SessionResponse.From(await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).FailAsync(error, cancellationToken)));
+        RunAsync(Need.OwnSession(session_id), async () => Api.Wire.Session(await grains.GetGrain<ISessionGrain>(Api.ApiInput.SessionId(session_id)).FailAsync(error, cancellationToken)));
 
     [McpServerTool(Name = "get_lineage", ReadOnly = true), Description("The chain of sessions from the root to this one (root first), e.g. CodeGen → Review → Test.")]
     public Task<string> GetLineageAsync([Description("the session")] string session_id, CancellationToken cancellationToken = default) =>
-        RunAsync(Need.OwnSession(session_id), async () => Api.SessionResponse.From(await grains.GetGrain<ISessionDirectoryGrain>(0).GetLineageAsync(Api.ApiInput.SessionId(session_id), cancellationToken)));
+        RunAsync(Need.OwnSession(session_id), async () => Api.Wire.Session(await grains.GetGrain<ISessionDirectoryGrain>(0).GetLineageAsync(Api.ApiInput.SessionId(session_id), cancellationToken)));
 
     [McpServerTool(Name = "get_stats", ReadOnly = true), Description("Counts: sessions by status, sessions expired, agents lost and agents killed.")]
     public Task<string> GetStatsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync(Need.Operator, async () => Api.StatsResponse.From(await grains.GetGrain<IDiscoveryGrain>(0).GetStatsAsync(cancellationToken)));
+        RunAsync(Need.Operator, async () => Api.Wire.Stats(await grains.GetGrain<IDiscoveryGrain>(0).GetStatsAsync(cancellationToken)));
 
     private static SessionContext Context(ulong? issue_number, string? phase) => new()
     {
