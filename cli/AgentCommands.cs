@@ -45,7 +45,7 @@ public static class AgentCommands
                 ("phase", s => Output.Field(s, "session", "context", "current_phase")),
                 ("lease", s => Output.Field(s, "lease", "health")),
                 ("last heartbeat", s => Output.Age(s, "lease", "last_heartbeat"))));
-            if (!output.Json && page?.GetProperty("next_cursor").GetString() is { } next)
+            if (!output.Json && CliJson.Read<DiscoveryPageResponse>(page)?.NextCursor is { } next)
             {
                 output.Line($"more: --cursor {next}");
             }

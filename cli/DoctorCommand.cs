@@ -34,7 +34,7 @@ public static class DoctorCommand
                 report = result.GetProperty("after");
                 if (!output.Json)
                 {
-                    output.Line($"before repair: {result.GetProperty("before").GetProperty("violations").GetArrayLength().ToString(CultureInfo.InvariantCulture)} violation(s); after:");
+                    output.Line($"before repair: {CliJson.Read<AuditRepairResponse>(result)!.Before.Violations.Count.ToString(CultureInfo.InvariantCulture)} violation(s); after:");
                     WriteReport(output, report);
                 }
             }
@@ -51,7 +51,7 @@ public static class DoctorCommand
                 }
             }
 
-            return report.GetProperty("violations").GetArrayLength() == 0 ? ExitCodes.Ok : ExitCodes.Error;
+            return CliJson.Read<AuditResponse>(report)!.Violations.Count == 0 ? ExitCodes.Ok : ExitCodes.Error;
         });
     }
 

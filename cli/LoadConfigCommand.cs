@@ -43,8 +43,8 @@ public static class LoadConfigCommand
 
             foreach (var agent in config.Agents)
             {
-                var existing = await TryGetAsync(http, ApiRoutes.Agent(agent.Id), ct);
-                var has = existing?.GetProperty("specializations").EnumerateArray().Select(s => s.GetString()).ToHashSet() ?? [];
+                var existing = CliJson.Read<AgentResponse>(await TryGetAsync(http, ApiRoutes.Agent(agent.Id), ct));
+                var has = existing?.Specializations.ToHashSet(StringComparer.Ordinal) ?? [];
                 foreach (var spec in agent.Specializations.Where(s => !has.Contains(s)))
                 {
                     await http.SendAsync(HttpMethod.Post, ApiRoutes.Registry, new RegistryRequest(spec, agent.Id, agent.DisplayName, LeaseTtl: null), safeToRepeat: true, ct);
@@ -55,18 +55,17 @@ public static class LoadConfigCommand
 
             if (config.Keys.Count > 0)
             {
-                var keys = (await http.GetAsync(ApiRoutes.Keys, ct))!.Value.EnumerateArray().ToList();
+                var keys = await http.GetAsync<List<KeyResponse>>(ApiRoutes.Keys, ct);
                 foreach (var key in config.Keys)
                 {
-                    var live = keys.Any(k => Output.Field(k, "label") == key.Label && !k.GetProperty("revoked").GetBoolean()
-                        && k.GetProperty("expires_at").GetDateTimeOffset() > DateTimeOffset.UtcNow);
+                    var live = keys.Any(k => k.Label == key.Label && !k.Revoked && k.ExpiresAt > DateTimeOffset.UtcNow);
                     if (live)
                     {
                         continue;
                     }
 
-                    var created = await http.SendAsync(HttpMethod.Post, ApiRoutes.Keys, new KeyRequest(key.Ttl, key.Scopes, AgentId: null, SessionId: null, key.Label), safeToRepeat: false, ct);
-                    Console.WriteLine($"created key '{key.Label}' ({Output.Field(created!.Value, "key_id")}): {Output.Field(created.Value, "session_key")}  (shown once)");
+                    var created = await http.SendAsync<KeyCreated>(HttpMethod.Post, ApiRoutes.Keys, new KeyRequest(key.Ttl, key.Scopes, AgentId: null, SessionId: null, key.Label), safeToRepeat: false, ct);
+                    Console.WriteLine($"created key '{key.Label}' ({created.KeyId}): {created.SessionKey}  (shown once)");
                     changes++;
                 }
             }
@@ -85,19 +84,18 @@ public static class LoadConfigCommand
     {
         if (watch.Filter is { } filter)
         {
-            var page = await http.GetAsync($"{ApiRoutes.Alive}?filter={filter}&limit={MeshLimits.MaxPage}", ct);
-            var count = page!.Value.GetProperty("sessions").GetArrayLength();
-            Console.WriteLine($"sessions {filter}: {count}{(page.Value.GetProperty("next_cursor").ValueKind == JsonValueKind.String ? "+" : "")}");
+            var page = await http.GetAsync<DiscoveryPageResponse>($"{ApiRoutes.Alive}?filter={filter}&limit={MeshLimits.MaxPage}", ct);
+            Console.WriteLine($"sessions {filter}: {page.Sessions.Count}{(page.NextCursor is null ? "" : "+")}");
         }
         else if (Guid.TryParse(watch.Id, out var sessionId))
         {
-            var session = await TryGetAsync(http, ApiRoutes.Session(sessionId.ToString()), ct);
-            Console.WriteLine(session is null ? $"session {sessionId}: not found" : $"session {sessionId}: {Output.Field(session.Value, "status")}");
+            var session = CliJson.Read<SessionResponse>(await TryGetAsync(http, ApiRoutes.Session(sessionId.ToString()), ct));
+            Console.WriteLine(session is null ? $"session {sessionId}: not found" : $"session {sessionId}: {session.Status}");
         }
         else
         {
-            var page = await http.GetAsync($"{ApiRoutes.Alive}?filter=active&agent_id={Uri.EscapeDataString(watch.Id!)}", ct);
-            Console.WriteLine($"sessions of agent {watch.Id}: {page!.Value.GetProperty("sessions").GetArrayLength()} active");
+            var page = await http.GetAsync<DiscoveryPageResponse>($"{ApiRoutes.Alive}?filter=active&agent_id={Uri.EscapeDataString(watch.Id!)}", ct);
+            Console.WriteLine($"sessions of agent {watch.Id}: {page.Sessions.Count} active");
         }
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using SessionMesh.Contracts;
 
 namespace SessionMesh.Cli;
 
@@ -91,6 +92,18 @@ public sealed class MeshHttp(Uri baseUrl, string? apiKey, bool verbose, TextWrit
     }
 
     public Task<JsonElement?> GetAsync(string path, CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, path, null, safeToRepeat: true, cancellationToken);
+
+    /// <summary>
+    /// Sends, and reads the answer as the wire's record <typeparamref name="T"/> (contracts): for
+    /// answers the CLI acts on. What it prints stays the server's JSON as sent.
+    /// </summary>
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, bool safeToRepeat, CancellationToken cancellationToken)
+        where T : class =>
+        CliJson.Read<T>(await SendAsync(method, path, body, safeToRepeat, cancellationToken)) ?? throw new CliException(ExitCodes.Error, $"{path} answered nothing.");
+
+    /// <inheritdoc cref="SendAsync{T}"/>
+    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken)
+        where T : class => SendAsync<T>(HttpMethod.Get, path, null, safeToRepeat: true, cancellationToken);
 
     /// <summary>
     /// Opens a server-sent event stream (resuming after <paramref name="lastEventId"/> when given) and
@@ -186,7 +199,32 @@ public static class CliJson
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() }, // a phase by name, as the wire has it
     };
 
     public static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
+
+    /// <summary>The wire's JSON policy, the silo's own (WireJson): for reading answers as the contracts' records.</summary>
+    public static readonly JsonSerializerOptions Wire = CreateWire();
+
+    /// <summary>An answer as the wire's record; null for no answer; a body this CLI cannot read is an error naming it.</summary>
+    public static T? Read<T>(JsonElement? json)
+        where T : class
+    {
+        try
+        {
+            return json?.Deserialize<T>(Wire);
+        }
+        catch (JsonException ex)
+        {
+            throw new CliException(ExitCodes.Error, $"The mesh answered a {typeof(T).Name} this CLI cannot read ({ex.Message}); is the CLI older than the silo?");
+        }
+    }
+
+    private static JsonSerializerOptions CreateWire()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        WireJson.Configure(options);
+        return options;
+    }
 }

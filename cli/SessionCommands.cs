@@ -22,7 +22,7 @@ public static class SessionCommands
         root.Subcommands.Add(Stats());
     }
 
-    private static readonly string[] Phases = ["IssueAnalysis", "TaskDecomposition", "WorktreeCreation", "CodeGeneration", "Review", "Test", "PullRequest", "CICD", "Merge"];
+    private static readonly string[] Phases = Enum.GetNames<Phase>();
 
     private static Command Spawn()
     {
@@ -38,16 +38,9 @@ public static class SessionCommands
             """, agentName, purpose, agentId, issue, phase, worktree, leaseTtl, sessionId).Runs(async (parse, ct) =>
         {
             using var http = Globals.Http(parse);
-            var body = new
-            {
-                // A client-chosen id makes the POST idempotent, so it may be retried.
-                session_id = parse.GetValue(sessionId) ?? Guid.NewGuid().ToString(),
-                agent_name = parse.GetValue(agentName),
-                purpose = parse.GetValue(purpose),
-                agent_id = parse.GetValue(agentId),
-                lease_ttl = parse.GetValue(leaseTtl),
-                context = Context(parse, issue, phase, worktree),
-            };
+            // A client-chosen id makes the POST idempotent, so it may be retried.
+            var body = new SpawnRequest(parse.GetValue(sessionId) ?? Guid.NewGuid().ToString(), parse.GetValue(agentName), parse.GetValue(purpose),
+                Context(parse, issue, phase, worktree), parse.GetValue(agentId), parse.GetValue(leaseTtl));
             var session = await http.SendAsync(HttpMethod.Post, ApiRoutes.Sessions, body, safeToRepeat: true, ct);
             Globals.Out(parse).Write(session, Output.Fields);
             return ExitCodes.Ok;
@@ -67,7 +60,7 @@ public static class SessionCommands
         {
             using var http = Globals.Http(parse);
             // The child's id is chosen here, so a retry after a lost answer gets the same child back.
-            var body = new { to_agent = parse.GetValue(toAgent), purpose = parse.GetValue(purpose), context = Context(parse, issue, phase, worktree), child_session_id = Guid.NewGuid() };
+            var body = new HandoffRequest(parse.GetValue(toAgent), Context(parse, issue, phase, worktree), parse.GetValue(purpose), AgentId: null, LeaseTtl: null, Guid.NewGuid().ToString());
             var child = await http.SendAsync(HttpMethod.Post, ApiRoutes.Handoff(parse.GetValue(session)!), body, safeToRepeat: true, ct);
             Globals.Out(parse).Write(child, Output.Fields);
             return ExitCodes.Ok;
@@ -162,11 +155,11 @@ public static class SessionCommands
         return (Optional<ulong?>("--issue", "The issue number."), phase, Optional<string?>("--worktree", "The worktree path."));
     }
 
-    private static object Context(ParseResult parse, Option<ulong?> issue, Option<string?> phase, Option<string?> worktree) => new
+    private static ContextBody Context(ParseResult parse, Option<ulong?> issue, Option<string?> phase, Option<string?> worktree) => new()
     {
-        issue_number = parse.GetValue(issue),
-        current_phase = parse.GetValue(phase) ?? "IssueAnalysis",
-        worktree_path = parse.GetValue(worktree),
+        IssueNumber = parse.GetValue(issue),
+        CurrentPhase = parse.GetValue(phase) is { } named ? Enum.Parse<Phase>(named) : Phase.IssueAnalysis,
+        WorktreePath = parse.GetValue(worktree),
     };
 
     private static string Describe(JsonElement session) =>

@@ -33,7 +33,7 @@ public static class LogsCommand
                     return ExitCodes.Ok;
                 }
 
-                foreach (var line in page!.Value.GetProperty("lines").EnumerateArray())
+                foreach (var line in CliJson.Read<LogLines>(page)!.Lines)
                 {
                     Print(line);
                 }
@@ -55,14 +55,14 @@ public static class LogsCommand
             {
                 if (e.Type == "line")
                 {
-                    var line = JsonDocument.Parse(e.Data).RootElement;
                     if (output.Json)
                     {
                         Console.Out.WriteLine(e.Data);
                     }
                     else
                     {
-                        Print(line);
+                        using var line = JsonDocument.Parse(e.Data);
+                        Print(CliJson.Read<LogLineResponse>(line.RootElement)!);
                     }
                 }
                 else if (e.Type == "end")
@@ -75,6 +75,6 @@ public static class LogsCommand
         });
     }
 
-    private static void Print(JsonElement line) =>
-        Console.Out.WriteLine($"{line.GetProperty("at").GetDateTimeOffset().ToUniversalTime():HH:mm:ss.fff} {line.GetProperty("stream").GetString(),-6} {line.GetProperty("text").GetString()}");
+    private static void Print(LogLineResponse line) =>
+        Console.Out.WriteLine($"{line.At.ToUniversalTime():HH:mm:ss.fff} {line.Stream,-6} {line.Text}");
 }

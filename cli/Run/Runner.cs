@@ -113,52 +113,44 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
     /// <summary>Agent, session, epoch and the child's key. Retried like every CLI call; failing here starts nothing.</summary>
     private async Task<(string KeyId, string Key)> SetUpAsync(CancellationToken cancellationToken)
     {
-        var agent = (await mesh.SendAsync(HttpMethod.Post, ApiRoutes.Registry,
+        var agent = await mesh.SendAsync<AgentResponse>(HttpMethod.Post, ApiRoutes.Registry,
             new RegistryRequest(options.Specialization, options.AgentId, options.AgentName, LeaseTtl: null),
-            safeToRepeat: true, cancellationToken))!.Value;
-        if (agent.GetProperty("status").GetString() == "Killed")
+            safeToRepeat: true, cancellationToken);
+        if (agent.Status == AgentStatus.Killed)
         {
             throw new CliException(ExitCodes.Error, $"Agent '{options.AgentId}' was killed; a killed agent never runs again. Use another --agent-id.");
         }
 
-        JsonElement session;
+        SessionResponse session;
         if (options.SessionId is { } attach)
         {
-            session = (await mesh.GetAsync(ApiRoutes.Session(attach), cancellationToken))!.Value;
-            if (session.GetProperty("status").GetString() != "Active")
+            session = await mesh.GetAsync<SessionResponse>(ApiRoutes.Session(attach), cancellationToken);
+            if (session.Status != SessionStatus.Active)
             {
-                throw new CliException(ExitCodes.Error, $"Session {attach} is {session.GetProperty("status").GetString()}; only an Active session can be run.");
+                throw new CliException(ExitCodes.Error, $"Session {attach} is {session.Status}; only an Active session can be run.");
             }
         }
         else
         {
-            // The spawn body stays anonymous: its typed form carries a session context, a grain type
-            // the CLI does not reference (the run sends none).
-            session = (await mesh.SendAsync(HttpMethod.Post, ApiRoutes.Sessions,
-                new
-                {
-                    session_id = Guid.NewGuid().ToString(),
-                    agent_name = options.AgentName ?? options.Specialization,
-                    purpose = options.Purpose,
-                    agent_id = options.AgentId,
-                    lease_ttl = options.LeaseTtl.TotalSeconds, // leased from birth: a runner dying during set-up leaves no session Active forever
-                },
-                safeToRepeat: true, cancellationToken))!.Value;
+            // Leased from birth (lease_ttl): a runner dying during set-up leaves no session Active forever.
+            session = await mesh.SendAsync<SessionResponse>(HttpMethod.Post, ApiRoutes.Sessions,
+                new SpawnRequest(Guid.NewGuid().ToString(), options.AgentName ?? options.Specialization, options.Purpose, Context: null, options.AgentId, options.LeaseTtl.TotalSeconds),
+                safeToRepeat: true, cancellationToken);
         }
 
-        _sessionId = session.GetProperty("id").GetString()!;
-        _sessionEpoch = session.GetProperty("agent_epoch").GetInt64();
-        agent = (await mesh.GetAsync(ApiRoutes.Agent(options.AgentId), cancellationToken))!.Value;
-        _epoch = agent.GetProperty("epoch").GetInt64();
+        _sessionId = session.Id.ToString();
+        _sessionEpoch = session.AgentEpoch;
+        agent = await mesh.GetAsync<AgentResponse>(ApiRoutes.Agent(options.AgentId), cancellationToken);
+        _epoch = agent.Epoch;
         // Directives already acknowledged were handled by an earlier run; the rest are delivered now.
-        _delivered = agent.GetProperty("acknowledged_through").GetInt64();
+        _delivered = agent.AcknowledgedThrough;
         _ackTarget = _delivered;
 
         // Keys cannot be extended, so the child's key outlives any sensible run and is revoked when the run ends.
-        var created = (await mesh.SendAsync(HttpMethod.Post, ApiRoutes.Keys,
+        var created = await mesh.SendAsync<KeyCreated>(HttpMethod.Post, ApiRoutes.Keys,
             new KeyRequest(7 * 24 * 3600, AgentScope, options.AgentId, _sessionId, $"run-{options.AgentId}-{_sessionId[..8]}"),
-            safeToRepeat: false, cancellationToken))!.Value;
-        var key = created.GetProperty("session_key").GetString()!;
+            safeToRepeat: false, cancellationToken);
+        var key = created.SessionKey;
 
         _directivesPath = Path.GetFullPath(options.DirectivesFile ?? Path.Combine(Path.GetTempPath(), "session-mesh", $"{_sessionId}.directives.jsonl"));
         Directory.CreateDirectory(Path.GetDirectoryName(_directivesPath)!);
@@ -168,7 +160,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
             await McpConfigFile.WriteAsync(mcpConfig, new Uri(baseUrl, "mcp").ToString(), key, cancellationToken);
         }
 
-        return (created.GetProperty("key_id").GetString()!, key);
+        return (created.KeyId, key);
     }
 
     private Dictionary<string, string> ChildEnvironment(string key) => new()
@@ -319,14 +311,18 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
 
     private async Task DeliverAsync(SseEvent e)
     {
-        var directive = JsonDocument.Parse(e.Data).RootElement;
-        var sequence = directive.GetProperty("sequence").GetInt64();
+        long sequence;
+        using (var parsed = JsonDocument.Parse(e.Data))
+        {
+            sequence = CliJson.Read<DirectiveResponse>(parsed.RootElement)!.Sequence;
+        }
+
         if (sequence <= Interlocked.Read(ref _delivered))
         {
             return;
         }
 
-        var line = directive.GetRawText(); // the API's own JSON, one line
+        var line = e.Data.Trim(); // the API's own JSON, one line
         lock (_fileGate)
         {
             File.AppendAllText(_directivesPath, line + "\n");
@@ -427,7 +423,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
                 break; // the mesh did it already
             default:
                 var (_, session) = await RetryAsync(ct => _api.SendAsync(HttpMethod.Get, ApiRoutes.Session(_sessionId), null, ct), deadline.Token);
-                if (session?.GetProperty("status").GetString() == "Active")
+                if (CliJson.Read<SessionResponse>(session)?.Status == SessionStatus.Active)
                 {
                     // A session the child handed off or ended itself is left as it is.
                     await RetryAsync(async ct => code == 0
