@@ -195,25 +195,27 @@ public sealed class MeshHttp(Uri baseUrl, string? apiKey, bool verbose, TextWrit
 /// <summary>The API's JSON conventions on the client side: snake_case.</summary>
 public static class CliJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() }, // a phase by name, as the wire has it
-    };
+    /// <summary>The wire's JSON policy, the silo's own (WireJson): for reading answers as the contracts' records.</summary>
+    public static readonly JsonSerializerOptions Wire = Create(omitNulls: false);
+
+    /// <summary>The same policy for request bodies: a field not given is left out.</summary>
+    public static readonly JsonSerializerOptions Options = Create(omitNulls: true);
 
     public static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };
 
-    /// <summary>The wire's JSON policy, the silo's own (WireJson): for reading answers as the contracts' records.</summary>
-    public static readonly JsonSerializerOptions Wire = CreateWire();
-
     /// <summary>An answer as the wire's record; null for no answer; a body this CLI cannot read is an error naming it.</summary>
     public static T? Read<T>(JsonElement? json)
-        where T : class
+        where T : class => json is { } element ? Parse(() => element.Deserialize<T>(Wire)) : null;
+
+    /// <inheritdoc cref="Read{T}(JsonElement?)"/>
+    public static T? Read<T>(string json)
+        where T : class => Parse(() => JsonSerializer.Deserialize<T>(json, Wire));
+
+    private static T? Parse<T>(Func<T?> read)
     {
         try
         {
-            return json?.Deserialize<T>(Wire);
+            return read();
         }
         catch (JsonException ex)
         {
@@ -221,10 +223,15 @@ public static class CliJson
         }
     }
 
-    private static JsonSerializerOptions CreateWire()
+    private static JsonSerializerOptions Create(bool omitNulls)
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         WireJson.Configure(options);
+        if (omitNulls)
+        {
+            options.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+        }
+
         return options;
     }
 }

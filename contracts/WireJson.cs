@@ -12,12 +12,15 @@ namespace SessionMesh.Contracts;
 /// </summary>
 public static class WireJson
 {
+    /// <summary>How member names become wire names (bodies, answers, and the fields errors name).</summary>
+    public static readonly JsonNamingPolicy Naming = JsonNamingPolicy.SnakeCaseLower;
+
     /// <summary>Sets the wire's policy on <paramref name="options"/>, resolving types with <paramref name="resolver"/> (default: reflection).</summary>
     public static void Configure(JsonSerializerOptions options, IJsonTypeInfoResolver? resolver = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.PropertyNamingPolicy = Naming;
+        options.DictionaryKeyPolicy = Naming;
         options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
         options.Converters.Add(new TimeSpanSecondsConverter());
         options.AllowOutOfOrderMetadataProperties = true;

@@ -61,8 +61,7 @@ public static class LogsCommand
                     }
                     else
                     {
-                        using var line = JsonDocument.Parse(e.Data);
-                        Print(CliJson.Read<LogLineResponse>(line.RootElement)!);
+                        Print(CliJson.Read<LogLineResponse>(e.Data)!);
                     }
                 }
                 else if (e.Type == "end")

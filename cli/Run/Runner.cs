@@ -311,12 +311,7 @@ internal sealed class Runner(RunOptions options, MeshHttp mesh, Uri baseUrl, boo
 
     private async Task DeliverAsync(SseEvent e)
     {
-        long sequence;
-        using (var parsed = JsonDocument.Parse(e.Data))
-        {
-            sequence = CliJson.Read<DirectiveResponse>(parsed.RootElement)!.Sequence;
-        }
-
+        var sequence = CliJson.Read<DirectiveResponse>(e.Data)!.Sequence;
         if (sequence <= Interlocked.Read(ref _delivered))
         {
             return;

@@ -113,7 +113,7 @@ public static class Wire
 
     private static AuditTargetResponse AuditTarget(G.Audit.AuditTarget target) => new((C.AuditTargetKind)target.Kind, target.Id);
 
-    public static ContextBody Context(G.Sessions.SessionContext context)
+    private static ContextBody Context(G.Sessions.SessionContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         return new()
@@ -125,7 +125,7 @@ public static class Wire
         };
     }
 
-    public static ResultBody Result(G.Sessions.AgentResult result) => result switch
+    private static ResultBody Result(G.Sessions.AgentResult result) => result switch
     {
         G.Sessions.IssueAnalysisResult r => new IssueAnalysisBody(r.Complexity, r.EstimatedDuration),
         G.Sessions.TaskDecompositionResult r => new TaskDecompositionBody(r.Tasks),

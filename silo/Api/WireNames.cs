@@ -1,4 +1,4 @@
-using System.Text.Json;
+using SessionMesh.Contracts;
 using SessionMesh.Errors;
 
 namespace SessionMesh.Silo.Api;
@@ -13,8 +13,6 @@ namespace SessionMesh.Silo.Api;
 /// </summary>
 public static class WireNames
 {
-    private static readonly JsonNamingPolicy Policy = JsonNamingPolicy.SnakeCaseLower;
-
     /// <summary>The wire name of <paramref name="field"/> on <paramref name="endpoint"/> (idempotent: a wire name stays as it is).</summary>
     public static string Field(string field, Endpoint? endpoint = null)
     {
@@ -48,7 +46,7 @@ public static class WireNames
         var index = segment.IndexOf('[', StringComparison.Ordinal);
         var name = index < 0 ? segment : segment[..index];
         var member = name.Length > 0 && char.IsAsciiLetter(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
-        return member ? Policy.ConvertName(name) + segment[name.Length..] : segment;
+        return member ? WireJson.Naming.ConvertName(name) + segment[name.Length..] : segment;
     }
 }
 
