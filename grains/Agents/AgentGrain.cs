@@ -103,14 +103,16 @@ public sealed partial class AgentGrain(
             await ClearReminderIfIdleAsync();
         }
 
-        if (ttl is { } leaseFor)
-        {
-            _ = ShardProtocol.For(GrainFactory, LeaseKey.ForAgent(Id)).TrackAsync(LeaseKey.ForAgent(Id), agent.Epoch, leaseFor);
-        }
-
         if (isNew)
         {
             await this.PublishAsync(TopologyEventKind.AgentRegistered, Id, specialization, now, logger);
+        }
+
+        if (ttl is { } leaseFor)
+        {
+            // Answered once stored: a caller told "registered" has its lease (a retry tracks it again).
+            var lease = LeaseKey.ForAgent(Id);
+            await ShardProtocol.For(GrainFactory, lease).TrackStoredAsync(lease, agent.Epoch, leaseFor);
         }
 
         return agent;

@@ -7,7 +7,17 @@ namespace SessionMesh.Grains.Liveness;
 [Alias("SessionMesh.Grains.Liveness.ILivenessShardProtocol")]
 internal interface ILivenessShardProtocol : IGrainWithIntegerKey
 {
-    /// <summary>Starts (or renews) a lease on behalf of its owner, without asking it (one-way, like every owner call).</summary>
+    /// <summary>
+    /// Starts (or renews) a lease on behalf of its owner, without asking it, and answers once the
+    /// lease is stored. The owner awaits it, so it interleaves with the shard's other calls: it calls
+    /// no grain and writes only the lease's row, so an owner waiting on it while the shard waits on
+    /// that owner (a first heartbeat, an expiry) cannot deadlock. A session spawned with a lease awaits
+    /// it before its own write, so no session exists whose lease was lost on the way.
+    /// </summary>
+    [AlwaysInterleave, Alias("track-stored")]
+    Task TrackStoredAsync(LeaseKey key, long epoch, TimeSpan ttl);
+
+    /// <summary>The one-way form, kept for silos of earlier builds during a rolling upgrade.</summary>
     [OneWay, Alias("track")]
     Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl);
 

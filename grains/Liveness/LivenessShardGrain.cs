@@ -107,11 +107,52 @@ public sealed partial class LivenessShardGrain(
         return await StartAsync(key, epoch, requestedTtl ?? LivenessShards.DefaultTtl, cancellationToken);
     }
 
-    public async Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl)
+    public async Task TrackStoredAsync(LeaseKey key, long epoch, TimeSpan ttl)
     {
         ValidateKey(key);
-        await StartAsync(key, epoch, LivenessShards.ValidateTtl(ttl, nameof(ttl)), CancellationToken.None);
+        LivenessShards.ValidateTtl(ttl, nameof(ttl));
+
+        // Tracked in memory before the write: this call interleaves, and an expiry of the same key
+        // that is waiting on its owner meanwhile must see it, so it keeps the row (ExpireAsync).
+        var now = clock.GetUtcNow();
+        var known = _leases.TryGetValue(key, out var lease);
+        var before = known ? (lease!.Epoch, lease.Ttl, lease.LastHeartbeat) : default;
+        if (!known)
+        {
+            lease = new Lease(epoch, ttl, now);
+            Add(key, lease);
+        }
+        else
+        {
+            (lease!.Epoch, lease.Ttl, lease.LastHeartbeat) = (epoch, ttl, now);
+        }
+
+        if (known && before.Epoch == epoch && before.Ttl == ttl)
+        {
+            return; // stored as it is
+        }
+
+        try
+        {
+            await store.UpsertAsync(Shard, key, epoch, ttl, CancellationToken.None);
+        }
+        catch
+        {
+            // Not stored: memory goes back to what the row says.
+            if (!known)
+            {
+                Remove(key);
+            }
+            else
+            {
+                (lease.Epoch, lease.Ttl, lease.LastHeartbeat) = before;
+            }
+
+            throw;
+        }
     }
+
+    public Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl) => TrackStoredAsync(key, epoch, ttl);
 
     public async Task ReleaseAsync(LeaseKey key)
     {
@@ -158,16 +199,16 @@ public sealed partial class LivenessShardGrain(
 
     private async Task<LeaseInfo> StartAsync(LeaseKey key, long epoch, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        var known = _leases.TryGetValue(key, out var existing);
-        if (!known || existing!.Epoch != epoch || existing.Ttl != ttl)
+        if (!_leases.TryGetValue(key, out var before) || before.Epoch != epoch || before.Ttl != ttl)
         {
             await store.UpsertAsync(Shard, key, epoch, ttl, cancellationToken);
         }
 
-        if (known)
+        // Looked up again after the write: an interleaved TrackStoredAsync may have added it meanwhile.
+        var now = clock.GetUtcNow();
+        if (_leases.TryGetValue(key, out var existing))
         {
-            existing!.Epoch = epoch;
+            existing.Epoch = epoch;
             existing.Ttl = ttl;
             existing.LastHeartbeat = now;
             return Describe(key, existing, now);
@@ -266,7 +307,11 @@ public sealed partial class LivenessShardGrain(
                 // The owner is gone or already ended: nothing left to expire.
             }
 
-            await store.RemoveAsync(key, cancellationToken);
+            // An owner that started the lease again meanwhile (TrackStoredAsync interleaves) owns the row now.
+            if (!_leases.ContainsKey(key))
+            {
+                await store.RemoveAsync(key, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

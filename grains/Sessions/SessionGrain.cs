@@ -207,6 +207,18 @@ public sealed partial class SessionGrain(
             ParentSession = parent,
         };
 
+        // A lease asked for at spawn is stored before the session is, so once the session exists so
+        // does its lease, whatever happens to this silo next (a one-way call after the write was lost
+        // with a silo that died in between, and the session stayed Active forever). If the write then
+        // fails, the lease runs out against a session that does not exist, which ends nothing; it is
+        // not released, since a write that failed only to answer (its connection dropped after the
+        // commit) made a session that needs it.
+        if (spawn.LeaseTtl is { } ttl)
+        {
+            var lease = LeaseKey.ForSession(Id);
+            await ShardProtocol.For(GrainFactory, lease).TrackStoredAsync(lease, agentEpoch, ttl);
+        }
+
         state.State.Ancestry = [.. ancestry];
         try
         {
@@ -230,11 +242,6 @@ public sealed partial class SessionGrain(
             }
 
             _ = agent.SessionStartedAsync(Id, agentEpoch);
-        }
-
-        if (spawn.LeaseTtl is { } ttl)
-        {
-            _ = ShardProtocol.For(GrainFactory, LeaseKey.ForSession(Id)).TrackAsync(LeaseKey.ForSession(Id), agentEpoch, ttl);
         }
 
         await this.PublishAsync(TopologyEventKind.SessionSpawned, Id.ToString(), $"{spawn.AgentName}{(parent is null ? "" : $" from {parent}")}", now, logger);

@@ -1,9 +1,12 @@
+using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
 using SessionMesh.Agents;
 using SessionMesh.Discovery;
 using SessionMesh.Errors;
 using SessionMesh.Grains.Sessions;
 using SessionMesh.Liveness;
 using SessionMesh.Sessions;
+using SessionMesh.Storage;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Liveness;
@@ -136,6 +139,103 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
         Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
         await Eventually.WaitForAsync(() => Mesh.QueryAsync($"SELECT COUNT(*) FROM Leases WHERE Id = '{id:N}'"), n => n == "0", ExpiryPatience);
         Assert.Null(await shard.GetAsync(key));
+    }
+
+    /// <summary>
+    /// A spawn that asks for a lease answers only once the lease is stored, and the lease is stored
+    /// before the session. Storage refusing the lease's row fails the spawn and leaves no session.
+    /// Before, the lease was started by a one-way call after the session's write: the refusal (or a
+    /// silo dying in between) went unseen and the session stayed Active forever.
+    /// </summary>
+    [Fact]
+    public async Task A_spawn_with_a_lease_ttl_answers_once_its_lease_is_stored_and_a_refused_lease_leaves_no_session()
+    {
+        var id = Guid.NewGuid();
+        var spawn = new SessionSpawn { AgentName = "Leased", Purpose = "p", LeaseTtl = Ttl };
+        var session = Mesh.Client.GetGrain<ISessionGrain>(id);
+        await RefuseLeaseRowAsync(id.ToString("N"), async () =>
+        {
+            await Assert.ThrowsAsync<StorageUnavailableException>(() => session.StartAsync(spawn));
+            await Assert.ThrowsAsync<SessionNotFoundException>(() => Mesh.Sessions.GetSessionAsync(id));
+        });
+
+        Assert.Equal(SessionStatus.Active, (await session.StartAsync(spawn)).Status);
+        Assert.Equal("1", await Mesh.QueryAsync($"SELECT COUNT(*) FROM Leases WHERE Id = '{id:N}'"));
+        var key = LeaseKey.ForSession(id);
+        Assert.Equal(Ttl, (await LivenessShards.For(Mesh.Client, key).GetAsync(key))?.Ttl);
+
+        // Never heartbeated: it runs out one TTL after the spawn.
+        Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+        var expired = await Eventually.WaitForAsync(() => Mesh.Sessions.GetSessionAsync(id), s => s.Status != SessionStatus.Active, ExpiryPatience);
+        Assert.Equal((SessionStatus.Failed, SessionGrain.HeartbeatTimeout), (expired.Status, expired.Error));
+    }
+
+    /// <summary>The same for an agent registered with a lease: "registered" means its lease is stored.</summary>
+    [Fact]
+    public async Task A_registration_with_a_lease_ttl_answers_once_its_lease_is_stored()
+    {
+        var agentId = $"agent-{Guid.NewGuid():N}";
+        await RefuseLeaseRowAsync(agentId, () => Assert.ThrowsAsync<StorageUnavailableException>(() => Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: Ttl)));
+
+        // The retry the caller makes after the error finds the agent registered and stores its lease.
+        await Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: Ttl);
+        Assert.Equal("1", await Mesh.QueryAsync($"SELECT COUNT(*) FROM Leases WHERE Id = '{agentId}'"));
+        var key = LeaseKey.ForAgent(agentId);
+        Assert.Equal(Ttl, (await LivenessShards.For(Mesh.Client, key).GetAsync(key))?.Ttl);
+    }
+
+    /// <summary>
+    /// An agent registering again (with a lease) while its old lease's expiry waits on it: the shard
+    /// starts the new lease in between (the call interleaves), and the expiry, once the agent
+    /// answered, must leave the new lease's row alone. The silo's SQLite write gate is held so the
+    /// registration is parked inside the agent when the expiry reaches it.
+    /// </summary>
+    [Fact]
+    public async Task A_lease_started_again_while_its_expiry_waits_on_the_owner_keeps_its_row()
+    {
+        var agentId = $"agent-{Guid.NewGuid():N}";
+        await Mesh.Agents.RegisterAsync(agentId, "scouting", leaseTtl: Ttl);
+        var key = LeaseKey.ForAgent(agentId);
+        var shard = LivenessShards.For(Mesh.Client, key);
+        var services = Mesh.Cluster.Silos[0].SiloHost.Services;
+        var gate = Assert.IsType<GatedSqliteDataSource>(services.GetRequiredService<DbDataSource>()).WriteGate;
+
+        Task registeredAgain;
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            // A new display name makes the registration write, so it waits on the gate inside the agent.
+            registeredAgain = Mesh.Agents.RegisterAsync(agentId, "scouting", displayName: "again", leaseTtl: Ttl);
+            await Task.Delay(500);
+            Clock.Advance(Ttl + TimeSpan.FromSeconds(1));
+            await Task.Delay(1000); // a few shard ticks: the expiry now waits on the agent
+        }
+
+        await registeredAgain;
+
+        // A read of the shard is served after the expiry's turn (which ends with its row decision).
+        // Had the expiry not started by the time the registration reached the shard, the lease was
+        // renewed instead: the same outcome, tracked and stored.
+        Assert.NotNull(await shard.GetAsync(key));
+        Assert.Equal("1", await Mesh.QueryAsync($"SELECT COUNT(*) FROM Leases WHERE Id = '{agentId}'"));
+    }
+
+    /// <summary>Runs <paramref name="body"/> while a real trigger refuses the lease row of <paramref name="id"/>.</summary>
+    private async Task RefuseLeaseRowAsync(string id, Func<Task> body)
+    {
+        var trigger = $"test_refuse_lease_{Guid.NewGuid():N}";
+        await Mesh.ExecuteSqlAsync($"""
+            CREATE TRIGGER {trigger} BEFORE INSERT ON Leases
+            WHEN NEW.Id = '{id}'
+            BEGIN SELECT RAISE(ABORT, 'disk full (injected)'); END;
+            """);
+        try
+        {
+            await body();
+        }
+        finally
+        {
+            await Mesh.ExecuteSqlAsync($"DROP TRIGGER {trigger};");
+        }
     }
 
     [Fact]
