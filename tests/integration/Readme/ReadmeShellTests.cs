@@ -11,7 +11,8 @@ namespace SessionMesh.Tests.Readme;
 /// repository (started as the README starts it, in a folder of its own, so `.sessionmesh/admin.key`
 /// is where the blocks read it), or is marked just above it with
 /// <c>&lt;!-- readme-test: not run — reason --&gt;</c> saying why a test cannot run it (it starts
-/// the silo or the tests themselves, needs Docker or Kubernetes, or lists commands with placeholders).
+/// the tests themselves or a cluster left running, needs Docker or Kubernetes, or lists commands with
+/// placeholders), or is a block that starts the silo (<c>runs until stopped</c>: ReadmeSiloRunTests).
 /// The only change made to a block is the silo's port: 5280 becomes the port this test's silo has.
 /// </summary>
 [Trait("Category", "Process")]
@@ -57,7 +58,8 @@ public sealed partial class ReadmeShellTests(ITestOutputHelper output)
         }
     }
 
-    [GeneratedRegex(@"(?:^<!-- readme-test: not run — (?<skip>[^\n]*?) -->\r?\n)?^```sh[ \t]*\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    // Blocks marked "runs until stopped" start the silo: ReadmeSiloRunTests runs them.
+    [GeneratedRegex(@"(?:^<!-- readme-test: (?:not run — (?<skip>[^\n]*?)|(?<skip>runs until stopped[^\n]*?)) -->\r?\n)?^```sh[ \t]*\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex ShBlock();
 
     [GeneratedRegex(@"""status"":\s*[45]\d\d")]
