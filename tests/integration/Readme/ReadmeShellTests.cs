@@ -12,7 +12,8 @@ namespace SessionMesh.Tests.Readme;
 /// is where the blocks read it), or is marked just above it with
 /// <c>&lt;!-- readme-test: not run — reason --&gt;</c> saying why a test cannot run it (it starts
 /// the tests themselves or a cluster left running, needs Docker or Kubernetes, or lists commands with
-/// placeholders), or is a block that starts the silo (<c>runs until stopped</c>: ReadmeSiloRunTests).
+/// placeholders), or is a block that starts the silo or a local cluster (<c>runs until stopped</c>,
+/// <c>runs alone</c>: ReadmeSiloRunTests).
 /// The only change made to a block is the silo's port: 5280 becomes the port this test's silo has.
 /// </summary>
 [Trait("Category", "Process")]
@@ -58,8 +59,8 @@ public sealed partial class ReadmeShellTests(ITestOutputHelper output)
         }
     }
 
-    // Blocks marked "runs until stopped" start the silo: ReadmeSiloRunTests runs them.
-    [GeneratedRegex(@"(?:^<!-- readme-test: (?:not run — (?<skip>[^\n]*?)|(?<skip>runs until stopped[^\n]*?)) -->\r?\n)?^```sh[ \t]*\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    // Blocks marked "runs until stopped" (the silo) or "runs alone" (a local cluster): ReadmeSiloRunTests runs them.
+    [GeneratedRegex(@"(?:^<!-- readme-test: (?:not run — (?<skip>[^\n]*?)|(?<skip>runs (?:until stopped|alone)[^\n]*?)) -->\r?\n)?^```sh[ \t]*\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex ShBlock();
 
     [GeneratedRegex(@"""status"":\s*[45]\d\d")]

@@ -33,6 +33,46 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The blocks that bring a local PostgreSQL cluster up and down with scripts/cluster.sh (marked
+    /// <c>&lt;!-- readme-test: runs alone --&gt;</c>) run as pasted and exit 0: `up` fails unless
+    /// every silo answers ready, `kill` unless it signalled one of its own silos. Their state folder
+    /// is the test's; a block that fails half-way is brought down all the same.
+    /// </summary>
+    [Fact]
+    public async Task Every_local_cluster_block_runs_as_pasted()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "README.md"));
+        var blocks = RunsAloneBlock().Matches(readme).Select(m => m.Groups["body"].Value).ToList();
+        Assert.Contains(blocks, b => b.Contains("scripts/cluster.sh up 3", StringComparison.Ordinal));
+
+        foreach (var block in blocks)
+        {
+            // Made by cluster.sh, as its default folder is: a folder created owner-only here would keep
+            // PostgreSQL (run as the postgres user when the tests run as root) out of it.
+            var state = Path.Combine(Path.GetTempPath(), $"sessionmesh-readme-cluster-{Guid.NewGuid():N}");
+            IReadOnlyList<KeyValuePair<string, string?>> environment = [new("SESSION_MESH_CLUSTER_DIR", state)];
+            try
+            {
+                var run = await ChildProcess.RunAsync("bash", ["-c", "set -euo pipefail\n" + block], TimeSpan.FromMinutes(8), Repository.Root, environment);
+                output.WriteLine($"--- README block ---\n{block}\n--- output (exit {run.ExitCode}) ---\n{run.Output}");
+                Assert.True(run.ExitCode == 0, $"README block exited {run.ExitCode}:\n{block}\n--- output ---\n{run.Output}");
+                Assert.Contains("down", run.Output, StringComparison.Ordinal);
+            }
+            finally
+            {
+                // Whatever the block got to: stop what it started (cluster.sh signals only its own processes).
+                var bin = Path.Combine(Repository.Root, "scripts", "cluster.sh");
+                var down = await ChildProcess.RunAsync("bash", [bin, "down"], TimeSpan.FromMinutes(2), Repository.Root, environment);
+                output.WriteLine($"--- cleanup: cluster.sh down (exit {down.ExitCode}) ---\n{down.Output}");
+                if (Directory.Exists(state))
+                {
+                    Directory.Delete(state, recursive: true);
+                }
+            }
+        }
+    }
+
     private async Task RunUntilReadyThenInterruptAsync(string block)
     {
         var data = Directory.CreateTempSubdirectory("sessionmesh-readme-run-").FullName;
@@ -114,9 +154,12 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"^<!-- readme-test: runs until stopped[^\n]*-->\r?\n```sh[ \t]*\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex UntilStoppedBlock();
+
+    [GeneratedRegex(@"^<!-- readme-test: runs alone[^\n]*-->\r?\n```sh[ \t]*\r?\n(?<body>.*?)^```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex RunsAloneBlock();
 }
 
-/// <summary>Tests that build with `dotnet run`: alone, after the parallel ones, so the build's CPU disturbs no timing.</summary>
+/// <summary>Tests that build and start whole clusters: alone, after the parallel ones, so their CPU disturbs no timing.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ReadmeSiloRunCollection
 {
