@@ -24,6 +24,18 @@ public sealed partial class ReadmeCSharpTests(ITestOutputHelper output)
 
         await using var silo = await TlsSilo.StartAsync();
         var work = Directory.CreateTempSubdirectory("sessionmesh-readme-").FullName;
+        try
+        {
+            await BuildAndRunAsync(root, blocks, work, silo);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true); // a console project and its build per block
+        }
+    }
+
+    private async Task BuildAndRunAsync(string root, List<string> blocks, string work, TlsSilo silo)
+    {
         for (var i = 0; i < blocks.Count; i++)
         {
             var project = Path.Combine(work, $"block{i + 1}");
