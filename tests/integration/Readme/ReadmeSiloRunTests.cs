@@ -101,6 +101,12 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
         start.Environment["SessionMesh__GatewayPort"] = HttpSiloPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "false";
 
+        // No build servers: an MSBuild node or compiler server the build starts would outlive the
+        // block holding this test's output pipes, and stay behind after it.
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        start.Environment["UseSharedCompilation"] = "false";
+
         var lines = new ConcurrentQueue<string>();
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => { if (e.Data is { } line) { lines.Enqueue(line); } };
@@ -135,8 +141,14 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
                 await interrupt.WaitForExitAsync();
             }
 
-            using var stopping = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-            await process.WaitForExitAsync(stopping.Token);
+            // Polled: WaitForExitAsync also waits for the end of the output, which a leftover child could hold open.
+            var stopping = Stopwatch.StartNew();
+            while (!process.HasExited)
+            {
+                Assert.True(stopping.Elapsed < TimeSpan.FromMinutes(1), $"still running {stopping.Elapsed} after Ctrl+C. {Log()}");
+                await Task.Delay(200);
+            }
+
             output.WriteLine(Log());
             Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode} after Ctrl+C. {Log()}");
         }
