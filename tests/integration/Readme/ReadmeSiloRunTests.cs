@@ -78,14 +78,17 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
         var data = Directory.CreateTempSubdirectory("sessionmesh-readme-run-").FullName;
         var url = $"http://127.0.0.1:{HttpSiloPorts.Free()}";
 
-        // setsid: the block runs in a process group of its own, so Ctrl+C reaches dotnet run and the silo it started.
-        var start = new ProcessStartInfo("setsid")
+        // The block runs as a terminal would run it: in a process group of its own (so Ctrl+C reaches
+        // dotnet run and the silo it started) and with Ctrl+C's default action. A runner started in
+        // the background inherits SIGINT ignored, and an ignored signal stays ignored through exec, so
+        // a silo under such a runner never heard it (the first fresh-clone run failed that way).
+        var start = new ProcessStartInfo("python3")
         {
             WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in (string[])["bash", "-c", block])
+        foreach (var arg in (string[])["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp('bash', ['bash', '-c', sys.argv[1]])", block])
         {
             start.ArgumentList.Add(arg);
         }
@@ -139,6 +142,7 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
             using (var interrupt = Process.Start("kill", ["-INT", "--", $"-{process.Id}"]))
             {
                 await interrupt.WaitForExitAsync();
+                Assert.True(interrupt.ExitCode == 0, $"kill -INT found no process group {process.Id}. {Log()}");
             }
 
             // Polled: WaitForExitAsync also waits for the end of the output, which a leftover child could hold open.
