@@ -110,46 +110,7 @@ public sealed partial class LivenessShardGrain(
     public async Task TrackStoredAsync(LeaseKey key, long epoch, TimeSpan ttl)
     {
         ValidateKey(key);
-        LivenessShards.ValidateTtl(ttl, nameof(ttl));
-
-        // Tracked in memory before the write: this call interleaves, and an expiry of the same key
-        // that is waiting on its owner meanwhile must see it, so it keeps the row (ExpireAsync).
-        var now = clock.GetUtcNow();
-        var known = _leases.TryGetValue(key, out var lease);
-        var before = known ? (lease!.Epoch, lease.Ttl, lease.LastHeartbeat) : default;
-        if (!known)
-        {
-            lease = new Lease(epoch, ttl, now);
-            Add(key, lease);
-        }
-        else
-        {
-            (lease!.Epoch, lease.Ttl, lease.LastHeartbeat) = (epoch, ttl, now);
-        }
-
-        if (known && before.Epoch == epoch && before.Ttl == ttl)
-        {
-            return; // stored as it is
-        }
-
-        try
-        {
-            await store.UpsertAsync(Shard, key, epoch, ttl, CancellationToken.None);
-        }
-        catch
-        {
-            // Not stored: memory goes back to what the row says.
-            if (!known)
-            {
-                Remove(key);
-            }
-            else
-            {
-                (lease.Epoch, lease.Ttl, lease.LastHeartbeat) = before;
-            }
-
-            throw;
-        }
+        await StartAsync(key, epoch, LivenessShards.ValidateTtl(ttl, nameof(ttl)), CancellationToken.None);
     }
 
     public Task TrackAsync(LeaseKey key, long epoch, TimeSpan ttl) => TrackStoredAsync(key, epoch, ttl);
@@ -197,25 +158,47 @@ public sealed partial class LivenessShardGrain(
 
     public Task PingAsync() => Task.CompletedTask;
 
+    /// <summary>
+    /// Starts (or renews) a lease and stores it. Tracked in memory before the write: TrackStoredAsync
+    /// interleaves, and an expiry of the same key that is waiting on its owner meanwhile must see it,
+    /// so it keeps the row (ExpireAsync). A write that fails puts memory back to what the row says.
+    /// </summary>
     private async Task<LeaseInfo> StartAsync(LeaseKey key, long epoch, TimeSpan ttl, CancellationToken cancellationToken)
     {
-        if (!_leases.TryGetValue(key, out var before) || before.Epoch != epoch || before.Ttl != ttl)
-        {
-            await store.UpsertAsync(Shard, key, epoch, ttl, cancellationToken);
-        }
-
-        // Looked up again after the write: an interleaved TrackStoredAsync may have added it meanwhile.
         var now = clock.GetUtcNow();
-        if (_leases.TryGetValue(key, out var existing))
+        var known = _leases.TryGetValue(key, out var lease);
+        var before = known ? (lease!.Epoch, lease.Ttl, lease.LastHeartbeat) : default;
+        if (known)
         {
-            existing.Epoch = epoch;
-            existing.Ttl = ttl;
-            existing.LastHeartbeat = now;
-            return Describe(key, existing, now);
+            (lease!.Epoch, lease.Ttl, lease.LastHeartbeat) = (epoch, ttl, now);
+        }
+        else
+        {
+            lease = new Lease(epoch, ttl, now);
+            Add(key, lease);
         }
 
-        var lease = new Lease(epoch, ttl, now);
-        Add(key, lease);
+        if (!known || before.Epoch != epoch || before.Ttl != ttl)
+        {
+            try
+            {
+                await store.UpsertAsync(Shard, key, epoch, ttl, cancellationToken);
+            }
+            catch
+            {
+                if (known)
+                {
+                    (lease.Epoch, lease.Ttl, lease.LastHeartbeat) = before;
+                }
+                else
+                {
+                    Remove(key);
+                }
+
+                throw;
+            }
+        }
+
         return Describe(key, lease, now);
     }
 

@@ -30,6 +30,9 @@ public sealed class SiloRun : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Environment settings a silo started by a test must not take from the test runner's environment.</summary>
+    public static readonly string[] SettingsNotInherited = ["SESSION_MESH_POSTGRES", "SESSION_MESH_ADMIN_KEY", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "OTEL_EXPORTER_OTLP_ENDPOINT"];
+
     /// <summary>Free loopback ports for the silo's HTTP, silo and gateway endpoints, as command-line settings.</summary>
     public static string[] Ports() =>
     [
@@ -56,7 +59,7 @@ public sealed class SiloRun : IAsyncDisposable
 
         // A plain console: no colours, no inherited settings from the test runner.
         start.Environment["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "false";
-        foreach (var name in new[] { "SESSION_MESH_POSTGRES", "SESSION_MESH_ADMIN_KEY", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "OTEL_EXPORTER_OTLP_ENDPOINT" })
+        foreach (var name in SettingsNotInherited)
         {
             start.Environment.Remove(name);
         }

@@ -93,7 +93,7 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
             start.ArgumentList.Add(arg);
         }
 
-        foreach (var name in new[] { "SESSION_MESH_POSTGRES", "SESSION_MESH_ADMIN_KEY", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "OTEL_EXPORTER_OTLP_ENDPOINT" })
+        foreach (var name in Ops.SiloRun.SettingsNotInherited)
         {
             start.Environment.Remove(name);
         }
@@ -104,8 +104,8 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
         start.Environment["SessionMesh__GatewayPort"] = HttpSiloPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["DOTNET_SYSTEM_CONSOLE_ALLOW_ANSI_COLOR_REDIRECTION"] = "false";
 
-        // No build servers: an MSBuild node or compiler server the build starts would outlive the
-        // block holding this test's output pipes, and stay behind after it.
+        // No build servers: an MSBuild node or compiler server the block's build starts would stay
+        // behind after the test.
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         start.Environment["UseSharedCompilation"] = "false";
@@ -145,7 +145,7 @@ public sealed partial class ReadmeSiloRunTests(ITestOutputHelper output)
                 Assert.True(interrupt.ExitCode == 0, $"kill -INT found no process group {process.Id}. {Log()}");
             }
 
-            // Polled: WaitForExitAsync also waits for the end of the output, which a leftover child could hold open.
+            // Polled: WaitForExitAsync also waits for the end of the output, which a child left running could hold open.
             var stopping = Stopwatch.StartNew();
             while (!process.HasExited)
             {
