@@ -4,10 +4,11 @@ using System.Threading.Channels;
 namespace SessionMesh.Storage;
 
 /// <summary>
-/// Group commit: single-statement writes from many grains that arrive while a transaction is in
+/// Group commit: writes from many grains that arrive while a transaction is in
 /// flight share the next one, so under concurrency the database commits (and syncs its log) once
 /// per batch instead of once per write. Nothing is acknowledged before its batch is committed.
-/// With no concurrency a batch is one write and costs what the write alone costs.
+/// With no concurrency a batch is one write and costs what the write alone costs. A write is one
+/// statement, or several that must commit together (a handoff: the child's row and the parent's).
 /// </summary>
 /// <remarks>
 /// A write that fails (a constraint, an injected fault, a dropped connection) fails its whole
@@ -48,13 +49,22 @@ public sealed class GroupCommitter : IAsyncDisposable
 
     /// <summary>
     /// Runs one statement in the next batch; the answer is its first column (null when it returned
-    /// no row), given once the batch is committed. A batch runs its writes in <paramref name="order"/>
+    /// no row), given once the batch is committed. A batch runs its statements in <paramref name="order"/>
     /// (ordinal), so concurrent transactions take their row locks in one order and cannot deadlock:
     /// session writes pass the session id, whose first hex digit is the counter shard its row updates.
     /// </summary>
-    public Task<object?> ExecuteScalarAsync(string sql, string order, params (string Name, object? Value)[] parameters)
+    public async Task<object?> ExecuteScalarAsync(string sql, string order, params (string Name, object? Value)[] parameters) =>
+        (await ExecuteTogetherAsync([new Statement(sql, order, parameters)]))[0];
+
+    /// <summary>
+    /// Runs statements that commit together or not at all (each in its place in the batch's order):
+    /// if any of them returns no row, none of them is kept, and the answers say which returned none.
+    /// </summary>
+    public Task<object?[]> ExecuteTogetherAsync(IReadOnlyList<Statement> statements)
     {
-        var write = new PendingWrite(sql, order, parameters);
+        ArgumentNullException.ThrowIfNull(statements);
+        ArgumentOutOfRangeException.ThrowIfZero(statements.Count);
+        var write = new PendingWrite(statements);
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(write))
         {
@@ -88,8 +98,7 @@ public sealed class GroupCommitter : IAsyncDisposable
                 continue;
             }
 
-            batch.Sort(static (a, b) => string.CompareOrdinal(a.Order, b.Order));
-            object?[] answers;
+            object?[][] answers;
             try
             {
                 answers = await RunBatchAsync(batch);
@@ -114,24 +123,32 @@ public sealed class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private async Task<object?[]> RunBatchAsync(List<PendingWrite> batch)
+    /// <summary>Every statement of the batch in one transaction, in statement order; throws (rolling it all back) if a write's statements do not all hold.</summary>
+    private async Task<object?[][]> RunBatchAsync(List<PendingWrite> batch)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        if (connection is GatedSqliteConnection sqlite)
+        var statements = new List<(int Write, int Index, Statement Statement)>();
+        for (var w = 0; w < batch.Count; w++)
         {
-            // Take the in-process write gate before SQLite's own lock (BEGIN), never the other way round.
-            await sqlite.EnterGateAsync(CancellationToken.None);
+            for (var i = 0; i < batch[w].Statements.Count; i++)
+            {
+                statements.Add((w, i, batch[w].Statements[i]));
+            }
         }
 
+        // Stable, so a write's own statements keep their order among equal keys.
+        var ordered = statements.OrderBy(s => s.Statement.Order, StringComparer.Ordinal).ToList();
+        var answers = batch.Select(w => new object?[w.Statements.Count]).ToArray();
+        await using var connection = await OpenForWritingAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var answers = new object?[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        foreach (var (write, index, statement) in ordered)
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = batch[i].Sql;
-            command.AddParameters(batch[i].Parameters);
-            answers[i] = await command.ExecuteScalarAsync();
+            answers[write][index] = await RunAsync(connection, transaction, statement);
+        }
+
+        if (Enumerable.Range(0, batch.Count).Any(w => !Holds(batch[w], answers[w])))
+        {
+            // Not all of one write held: roll back, and every write is run on its own.
+            throw new InvalidOperationException("a write of several statements did not hold in a shared transaction");
         }
 
         await transaction.CommitAsync();
@@ -142,14 +159,41 @@ public sealed class GroupCommitter : IAsyncDisposable
     {
         try
         {
-            var (connection, command) = await _dataSource.CommandAsync(write.Sql, CancellationToken.None, write.Parameters);
-            await using (connection)
-            await using (command)
+            object?[] answers;
+            if (write.Statements.Count == 1)
             {
-                var answer = await command.ExecuteScalarAsync();
+                var only = write.Statements[0];
+                var (connection, command) = await _dataSource.CommandAsync(only.Sql, CancellationToken.None, only.Parameters);
+                await using (connection)
+                await using (command)
+                {
+                    answers = [await command.ExecuteScalarAsync()];
+                }
+
                 Interlocked.Increment(ref _commits);
-                Answer(write, answer, null);
             }
+            else
+            {
+                await using var connection = await OpenForWritingAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                answers = new object?[write.Statements.Count];
+                foreach (var (statement, i) in write.Statements.Select((s, i) => (s, i)).OrderBy(s => s.s.Order, StringComparer.Ordinal))
+                {
+                    answers[i] = await RunAsync(connection, transaction, statement);
+                }
+
+                if (Holds(write, answers))
+                {
+                    await transaction.CommitAsync();
+                    Interlocked.Increment(ref _commits);
+                }
+                else
+                {
+                    await transaction.RollbackAsync();
+                }
+            }
+
+            Answer(write, answers, null);
         }
         catch (Exception ex)
         {
@@ -157,17 +201,45 @@ public sealed class GroupCommitter : IAsyncDisposable
         }
     }
 
-    private void Answer(PendingWrite write, object? answer, Exception? error)
+    private async Task<DbConnection> OpenForWritingAsync()
+    {
+        var connection = await _dataSource.OpenConnectionAsync();
+        if (connection is GatedSqliteConnection sqlite)
+        {
+            // Take the in-process write gate before SQLite's own lock (BEGIN), never the other way round.
+            await sqlite.EnterGateAsync(CancellationToken.None);
+        }
+
+        return connection;
+    }
+
+    private static async Task<object?> RunAsync(DbConnection connection, DbTransaction transaction, Statement statement)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = statement.Sql;
+        command.AddParameters(statement.Parameters);
+        return await command.ExecuteScalarAsync();
+    }
+
+    /// <summary>A write of one statement holds whatever it answers; one of several holds only if each returned a row.</summary>
+    private static bool Holds(PendingWrite write, object?[] answers) =>
+        write.Statements.Count == 1 || answers.All(a => a is not null and not DBNull);
+
+    private void Answer(PendingWrite write, object?[]? answers, Exception? error)
     {
         // Once per write, even if closing its connection fails after it was answered.
-        if (error is null ? write.Answer.TrySetResult(answer) : write.Answer.TrySetException(error))
+        if (error is null ? write.Answer.TrySetResult(answers!) : write.Answer.TrySetException(error))
         {
             Interlocked.Decrement(ref _pending);
         }
     }
 
-    private sealed record PendingWrite(string Sql, string Order, (string Name, object? Value)[] Parameters)
+    /// <summary>One statement of a write: its text, its place in a batch's lock order, its parameters.</summary>
+    public sealed record Statement(string Sql, string Order, (string Name, object? Value)[] Parameters);
+
+    private sealed record PendingWrite(IReadOnlyList<Statement> Statements)
     {
-        public TaskCompletionSource<object?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<object?[]> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -87,23 +87,33 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
-        if (grainState.State is not SessionState { Session: { } session } stored)
+        if (grainState.State is not SessionState stored)
         {
-            throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores {nameof(SessionState)} with a session; got {typeof(T).Name} for {grainId}.");
+            throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores {nameof(SessionState)}; got {typeof(T).Name} for {grainId}.");
         }
 
         // Not the caller's token: a write handed to the committer runs to its answer (see WriteOrRevertAsync).
-        var id = Key(grainId);
-        var version = await committer.ExecuteScalarAsync(WriteSql, id,
-            ("id", id),
-            ("status", (int)session.Status),
-            ("created", session.CreatedAt.UtcTicks),
-            ("agent", session.AgentName),
-            ("agentId", session.AgentId),
-            ("parent", session.ParentSession is { } parent ? parent.ToString("N", CultureInfo.InvariantCulture) : null),
-            ("payload", serializer.SerializeToArray(grainState.State)),
-            ("resume", stored.PendingHandoff?.At.UtcTicks),
-            ("expected", Expected(grainState)));
+        var write = Write(Key(grainId), stored, Expected(grainState.ETag));
+        object? version;
+        if (stored.WrittenWith is { } parent)
+        {
+            // A handoff's child: its row and the parent's HandedOff commit together or not at all.
+            var parentKey = parent.ParentId.ToString("N", CultureInfo.InvariantCulture);
+            var answers = await committer.ExecuteTogetherAsync([write, Write(parentKey, parent.ParentState, Expected(parent.ExpectedVersion))]);
+            if (answers[1] is null or DBNull)
+            {
+                throw new InconsistentStateException(
+                    $"Session {parentKey} changed since it decided its handoff to {grainId} (expected version {parent.ExpectedVersion ?? "none"}); nothing was written.",
+                    "unknown", parent.ExpectedVersion);
+            }
+
+            version = answers[0];
+        }
+        else
+        {
+            version = (await committer.ExecuteTogetherAsync([write]))[0];
+        }
+
         if (version is null or DBNull)
         {
             throw Conflict(grainId, grainState);
@@ -113,6 +123,28 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
         grainState.RecordExists = true;
     }
 
+    /// <summary>The statement that stores <paramref name="stored"/> as session <paramref name="id"/>'s row, if its version is still <paramref name="expected"/>.</summary>
+    private GroupCommitter.Statement Write(string id, SessionState stored, int? expected)
+    {
+        if (stored.Session is not { } session)
+        {
+            throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores a {nameof(SessionState)} with a session; session {id} has none.");
+        }
+
+        return new GroupCommitter.Statement(WriteSql, id,
+        [
+            ("id", id),
+            ("status", (int)session.Status),
+            ("created", session.CreatedAt.UtcTicks),
+            ("agent", session.AgentName),
+            ("agentId", session.AgentId),
+            ("parent", session.ParentSession is { } parent ? parent.ToString("N", CultureInfo.InvariantCulture) : null),
+            ("payload", serializer.SerializeToArray(stored)),
+            ("resume", stored.PendingHandoff?.At.UtcTicks),
+            ("expected", expected),
+        ]);
+    }
+
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(grainState);
@@ -120,7 +152,7 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
         var (connection, command) = await dataSource.CommandAsync("""
             DELETE FROM SessionCatalog WHERE SessionId = @id
             AND (Version = CAST(@expected AS integer) OR (Version IS NULL AND CAST(@expected AS integer) IS NULL));
-            """, cancellationToken, ("id", id), ("expected", Expected(grainState)));
+            """, cancellationToken, ("id", id), ("expected", Expected(grainState.ETag)));
         await using (connection)
         await using (command)
         {
@@ -196,8 +228,8 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
         grainState.RecordExists = false;
     }
 
-    private static int? Expected<T>(IGrainState<T> grainState) =>
-        grainState.ETag is { } etag ? int.Parse(etag, CultureInfo.InvariantCulture) : null;
+    private static int? Expected(string? etag) =>
+        etag is null ? null : int.Parse(etag, CultureInfo.InvariantCulture);
 
     private static InconsistentStateException Conflict<T>(GrainId grainId, IGrainState<T> grainState) =>
         new($"Session {grainId} was written by someone else (expected version {grainState.ETag ?? "none"}).", "unknown", grainState.ETag);

@@ -8,13 +8,17 @@ using SessionMesh.Topology;
 namespace SessionMesh.Grains.Sessions;
 
 /// <summary>
-/// Handoff as a durable process: (1) the intent (child id and spawn) is written to the parent,
-/// (2) the child is made (idempotent for the same parent), (3) the parent records the handoff and
-/// drops the intent in one write — three writes in all, each one statement. A caller that gets an
-/// error finds nothing changed when the rollback could be written; otherwise recovery (the next
-/// call to this session, <see cref="ResumeAsync"/>, or the recovery sweep, <see cref="SessionRecoveryGrain"/>)
-/// rolls the recorded handoff forward, and a retry returns its child.
+/// Handoff as one transaction: the parent decides its HandedOff and hands it to the child, whose
+/// first write stores its own row and the parent's together (the parent's only if its row is still
+/// the version decided on), so a handoff is both rows or neither, whatever fails or dies when.
+/// A caller that gets an error finds nothing changed, unless the error came after the commit (a
+/// lost answer), which the parent checks by reading its row again before it answers.
 /// </summary>
+/// <remarks>
+/// Builds before this one recorded a handoff as an intent first (three writes); an intent found in
+/// a row is still rolled forward: by the next call to its session, <see cref="ResumeAsync"/>, or the
+/// recovery sweep (<see cref="SessionRecoveryGrain"/>), and a retry returns its child.
+/// </remarks>
 public sealed partial class SessionGrain
 {
     // Builds before the recovery sweep registered a "resume" reminder per handoff; one left behind
@@ -71,57 +75,81 @@ public sealed partial class SessionGrain
 
         var context = InheritContext(parent.Context, handoff.Context);
         ValidateContextSize(context);
-        var intent = new HandoffIntent
+        var childId = handoff.ChildSessionId ?? Guid.NewGuid();
+        var spawn = new SessionSpawn
         {
-            ChildId = handoff.ChildSessionId ?? Guid.NewGuid(),
-            ChildSpawn = new SessionSpawn
-            {
-                AgentName = handoff.ToAgent,
-                Purpose = handoff.Purpose ?? $"Handoff from session {Id}",
-                AgentId = handoff.AgentId,
-                LeaseTtl = handoff.LeaseTtl,
-                Context = context,
-            },
-            At = clock.GetUtcNow(),
+            AgentName = handoff.ToAgent,
+            Purpose = handoff.Purpose ?? $"Handoff from session {Id}",
+            AgentId = handoff.AgentId,
+            LeaseTtl = handoff.LeaseTtl,
+            Context = context,
         };
+        var handedOff = HandedOff(parent, spawn.AgentName, childId);
 
-        // (1) The intent: from here on the handoff finishes even if this silo dies (the row's
-        // ResumeTicks, written with it, is what the recovery sweep finds).
-        state.State.PendingHandoff = intent;
-        await state.WriteOrRevertAsync(() => state.State.PendingHandoff = null);
-
-        var child = GrainFactory.GetGrain<ISessionProtocol>(intent.ChildId);
+        // One transaction: the child stores its row and, in the same commit, this session's HandedOff
+        // (only if this session's row is still the version decided on). Not the caller's token: a
+        // caller that stops waiting must not stop the handoff half-way.
+        var child = GrainFactory.GetGrain<ISessionProtocol>(childId);
+        var parentWrite = new HandoffParentWrite
+        {
+            ParentId = Id,
+            ParentState = new SessionState { Session = handedOff, Ancestry = state.State.Ancestry },
+            ExpectedVersion = state.Etag,
+        };
         SessionSnapshot made;
         try
         {
-            // (2) Not the caller's token: a caller that stops waiting must not stop the handoff half-way.
-            made = await child.StartChildAsync(intent.ChildSpawn, [.. state.State.Ancestry, Id], CancellationToken.None);
+            made = await child.StartHandedOffChildAsync(spawn, [.. state.State.Ancestry, Id], parentWrite, CancellationToken.None);
         }
-        catch (Exception ex) when (IsRefusal(ex))
+        catch (Exception ex) when (!IsRefusal(ex) && ex is not OperationCanceledException)
         {
-            await AbandonAsync(intent, retract: false);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            LogHandoffRolledBack(logger, ex, Id, intent.ChildId);
-            await AbandonAsync(intent, retract: true);
-            throw;
+            // No answer, or a fault that may have come after the commit: this session's row says
+            // whether the handoff happened (it is both rows or neither).
+            if (!await RowShowsHandoffToAsync(childId))
+            {
+                throw;
+            }
+
+            made = await GrainFactory.GetGrain<ISessionGrain>(childId).GetAsync(CancellationToken.None);
         }
 
+        // The row is HandedOff already (written with the child). Memory follows; its version stays the
+        // one before, which is safe: a HandedOff session writes no more, and a write that tried would be
+        // refused by the version check and reload the row.
+        state.State.Session = handedOff;
+        await AfterEndAsync(handedOff, TopologyEventKind.SessionHandedOff, $"to {spawn.AgentName} as {childId}");
+        return made;
+    }
+
+    /// <summary>Reads this session's row again; true if it shows the handoff to <paramref name="childId"/> done.</summary>
+    private async Task<bool> RowShowsHandoffToAsync(Guid childId)
+    {
         try
         {
-            // (3)
-            await CompleteHandoffAsync(intent);
+            await state.ReadStateAsync();
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogHandoffRolledBack(logger, ex, Id, intent.ChildId);
-            await AbandonAsync(intent, retract: true);
-            throw;
+            // Memory may be behind the row: the next call reads it afresh.
+            LogRowNotReread(logger, ex, Id);
+            DeactivateOnIdle();
+            return false;
         }
 
-        return made;
+        return state.State.Session is { Status: SessionStatus.HandedOff } session && session.ChildSessions.Contains(childId);
+    }
+
+    private SessionSnapshot HandedOff(SessionSnapshot parent, string toAgent, Guid childId)
+    {
+        var now = clock.GetUtcNow();
+        return parent with
+        {
+            Status = SessionStatus.HandedOff,
+            HandoffTo = toAgent,
+            ChildSessions = [.. parent.ChildSessions, childId],
+            UpdatedAt = now,
+            EndedAt = now,
+        };
     }
 
     public async Task<int> ResumeAsync()
@@ -189,16 +217,7 @@ public sealed partial class SessionGrain
     /// <summary>The parent's half: HandedOff with the child, and the intent gone, in one write.</summary>
     private async Task CompleteHandoffAsync(HandoffIntent intent)
     {
-        var parent = Current;
-        var now = clock.GetUtcNow();
-        var handedOff = parent with
-        {
-            Status = SessionStatus.HandedOff,
-            HandoffTo = intent.ChildSpawn.AgentName,
-            ChildSessions = [.. parent.ChildSessions, intent.ChildId],
-            UpdatedAt = now,
-            EndedAt = now,
-        };
+        var handedOff = HandedOff(Current, intent.ChildSpawn.AgentName, intent.ChildId);
         state.State.PendingHandoff = null;
         await CommitAsync(handedOff, () => state.State.PendingHandoff = intent);
         await AfterEndAsync(handedOff, TopologyEventKind.SessionHandedOff, $"to {intent.ChildSpawn.AgentName} as {intent.ChildId}");
@@ -274,8 +293,8 @@ public sealed partial class SessionGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: handoff to child {ChildId} could not be finished; taking it back.")]
-    private static partial void LogHandoffRolledBack(ILogger logger, Exception exception, Guid sessionId, Guid childId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: after a handoff without an answer, its row could not be read again; the next call reads it.")]
+    private static partial void LogRowNotReread(ILogger logger, Exception exception, Guid sessionId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: handoff to child {ChildId} could not be given up; recovery will finish it.")]
     private static partial void LogHandoffNotAbandoned(ILogger logger, Exception exception, Guid sessionId, Guid childId);

@@ -76,6 +76,22 @@ public sealed partial class SessionGrain(
         return await CreateAsync(spawn, parent: ancestry[^1], ancestry);
     }
 
+    public async Task<SessionSnapshot> StartHandedOffChildAsync(SessionSpawn spawn, IReadOnlyList<Guid> ancestry, HandoffParentWrite parent, CancellationToken cancellationToken = default)
+    {
+        ValidateSpawn(spawn);
+        ArgumentNullException.ThrowIfNull(ancestry);
+        ArgumentNullException.ThrowIfNull(parent);
+        if (ancestry.Count == 0 || ancestry[^1] != parent.ParentId)
+        {
+            throw new InvalidInputException(nameof(ancestry), "a child session's ancestry ends with its parent.");
+        }
+
+        // The parent asks only for a child it has not recorded, so an existing session here is another one.
+        return state.State.Session is null
+            ? await CreateAsync(spawn, parent.ParentId, ancestry, parent)
+            : throw new SessionAlreadyExistsException(Id);
+    }
+
     public Task<SessionSnapshot> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Current);
 
     public Task<IReadOnlyList<Guid>> GetLineageIdsAsync(CancellationToken cancellationToken = default)
@@ -184,7 +200,8 @@ public sealed partial class SessionGrain(
             : throw new InvalidTransitionException($"session {Id}", operation, session.Status.ToString());
     }
 
-    private async Task<SessionSnapshot> CreateAsync(SessionSpawn spawn, Guid? parent, IReadOnlyList<Guid> ancestry)
+    /// <summary>Stores this new session (for a handoff's child, <paramref name="parentWrite"/>: the parent's HandedOff, in the same transaction).</summary>
+    private async Task<SessionSnapshot> CreateAsync(SessionSpawn spawn, Guid? parent, IReadOnlyList<Guid> ancestry, HandoffParentWrite? parentWrite = null)
     {
         ValidateContextSize(spawn.Context);
 
@@ -220,6 +237,7 @@ public sealed partial class SessionGrain(
         }
 
         state.State.Ancestry = [.. ancestry];
+        state.State.WrittenWith = parentWrite;
         try
         {
             await CommitAsync(session);
@@ -228,6 +246,10 @@ public sealed partial class SessionGrain(
         {
             state.State.Ancestry = [];
             throw;
+        }
+        finally
+        {
+            state.State.WrittenWith = null;
         }
 
         if (agent is not null)

@@ -12,8 +12,34 @@ public sealed class SessionState
     /// <summary>Ids from the root session down to the parent (empty for a root).</summary>
     [Id(1)] public List<Guid> Ancestry { get; set; } = [];
 
-    /// <summary>A handoff recorded but not yet finished (child made, parent not yet HandedOff); null when none.</summary>
+    /// <summary>
+    /// A handoff recorded but not yet finished (child made, parent not yet HandedOff); null when none.
+    /// Written by builds before handoffs became one transaction; still finished when found.
+    /// </summary>
     [Id(2)] public HandoffIntent? PendingHandoff { get; set; }
+
+    /// <summary>
+    /// Never stored (it has no [Id]): while a handoff's child writes its first state, the parent's
+    /// next state, which the storage writes in the same transaction or not at all.
+    /// </summary>
+    [field: NonSerialized]
+    public HandoffParentWrite? WrittenWith { get; set; }
+}
+
+/// <summary>
+/// The parent's side of a handoff, handed to the child so that the child's row and the parent's
+/// HandedOff commit as one transaction: <see cref="ParentState"/> is written only if the parent's row
+/// is still at <see cref="ExpectedVersion"/>, so a parent changed meanwhile fails the whole handoff.
+/// </summary>
+[GenerateSerializer, Alias("sessionmesh.handoff-parent-write")]
+public sealed record HandoffParentWrite
+{
+    [Id(0)] public required Guid ParentId { get; init; }
+
+    [Id(1)] public required SessionState ParentState { get; init; }
+
+    /// <summary>The parent row's version (its ETag) the handoff was decided on.</summary>
+    [Id(2)] public required string? ExpectedVersion { get; init; }
 }
 
 /// <summary>

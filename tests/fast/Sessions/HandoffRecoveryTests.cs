@@ -1,102 +1,100 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
+using Orleans.Storage;
 using SessionMesh.Errors;
+using SessionMesh.Grains.Sessions;
 using SessionMesh.Sessions;
 using SessionMesh.Tests.Infrastructure;
 
 namespace SessionMesh.Tests.Sessions;
 
-/// <summary>A handoff is a recorded intent: interrupted between the child's write and the parent's, recovery leaves no orphan, and a retry returns the child.</summary>
+/// <summary>
+/// A handoff is one transaction (the child's row and the parent's HandedOff, or neither); a handoff
+/// recorded as an intent by an earlier build and cut before it finished is finished by recovery with
+/// one child, and a retry returns that child.
+/// </summary>
 public sealed class HandoffRecoveryTests
 {
     private static SessionContext Context(Phase phase) => new() { IssueNumber = 9, CurrentPhase = phase, WorktreePath = ".worktrees/issue-9" };
 
     /// <summary>
-    /// A real trigger on the storage table that lets the parent's first UPDATE (the recorded intent)
-    /// through and refuses every later one (the HandedOff write, the rollback): the handoff is cut
-    /// exactly between the child's write and the parent's.
+    /// In a silo on <paramref name="directory"/>: a session whose row holds a handoff to
+    /// <paramref name="childId"/> recorded the way builds before one-transaction handoffs did (the
+    /// intent in its state, its time in ResumeTicks) and never finished; then the silo stops.
     /// </summary>
-    private static Task RefuseParentUpdatesAfterTheFirstAsync(MeshCluster mesh, Guid parentId) => mesh.ExecuteSqlAsync($"""
-        CREATE TABLE test_parent_updates (n INTEGER NOT NULL);
-        INSERT INTO test_parent_updates VALUES (0);
-        CREATE TRIGGER test_cut_handoff BEFORE UPDATE ON SessionCatalog
-        WHEN OLD.SessionId = '{parentId:N}'
-        BEGIN
-            UPDATE test_parent_updates SET n = n + 1;
-            SELECT RAISE(ABORT, 'I/O error (injected)') WHERE (SELECT n FROM test_parent_updates) >= 2;
-        END;
-        """);
-
-    /// <summary>
-    /// In a silo on <paramref name="directory"/>: a session whose handoff to <paramref name="childId"/>
-    /// is cut between the child's write and the parent's; then the silo stops and the fault is healed.
-    /// </summary>
-    private static async Task<Guid> CutHandoffAndStopAsync(string directory, Guid childId)
+    private static async Task<Guid> RecordUnfinishedHandoffAsync(string directory, Guid childId)
     {
-        Guid parentId;
-        await using (var mesh = await MeshCluster.StartAsync(directory))
+        await using var mesh = await MeshCluster.StartAsync(directory);
+        var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+        var parent = await mesh.Sessions.GetSessionAsync(parentId);
+        var intent = new HandoffIntent
         {
-            parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
-            await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
-            await Assert.ThrowsAsync<StorageUnavailableException>(() => mesh.Client.GetGrain<ISessionGrain>(parentId).HandoffAsync(
-                new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId }));
-        }
-
-        await MeshCluster.ExecuteSqlAsync(directory, "DROP TRIGGER test_cut_handoff;");
+            ChildId = childId,
+            ChildSpawn = new SessionSpawn { AgentName = "ReviewAgent", Purpose = $"Handoff from session {parentId}", Context = Context(Phase.Review) },
+            At = DateTimeOffset.UtcNow,
+        };
+        var serializer = mesh.Cluster.Silos[0].SiloHost.Services.GetRequiredService<Serializer>();
+        var payload = serializer.SerializeToArray(new SessionState { Session = parent, PendingHandoff = intent });
+        await mesh.ExecuteSqlAsync($"""
+            UPDATE SessionCatalog SET Payload = X'{Convert.ToHexString(payload)}', ResumeTicks = {intent.At.UtcTicks}, Version = Version + 1
+            WHERE SessionId = '{parentId:N}';
+            """);
         return parentId;
     }
 
-    private static Task HealAsync(MeshCluster mesh) => mesh.ExecuteSqlAsync("DROP TRIGGER test_cut_handoff; DROP TABLE test_parent_updates;");
-
     [Fact]
-    public async Task A_handoff_cut_between_the_child_and_the_parent_write_is_finished_by_recovery_with_one_child()
+    public async Task A_handoff_decided_on_a_parent_row_that_changed_meanwhile_stores_nothing_and_the_next_one_goes_through()
     {
         await using var mesh = await MeshCluster.StartAsync();
         var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
+        var grain = mesh.Client.GetGrain<ISessionGrain>(parentId);
+        await grain.GetAsync();
+        var before = await mesh.Sessions.GetStatsAsync();
+
+        // Another writer moved the parent's row on after its grain read it (as a second activation
+        // of the session would, across a network partition).
+        await mesh.ExecuteSqlAsync($"UPDATE SessionCatalog SET Version = Version + 1 WHERE SessionId = '{parentId:N}';");
         var childId = Guid.NewGuid();
         var handoff = new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId, Context = Context(Phase.Review) };
-        var parentGrain = mesh.Client.GetGrain<ISessionGrain>(parentId);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.HandoffAsync(handoff));
 
-        await RefuseParentUpdatesAfterTheFirstAsync(mesh, parentId);
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => parentGrain.HandoffAsync(handoff));
+        // Neither half was kept: no child row, the parent Active, the counts as they were.
+        Assert.Equal("0", await mesh.QueryAsync($"SELECT COUNT(*) FROM SessionCatalog WHERE SessionId = '{childId:N}';"));
+        Assert.Equal(SessionStatus.Active, (await grain.GetAsync()).Status);
+        Assert.Equal(before, await mesh.Sessions.GetStatsAsync());
 
-        // Nothing half-done is visible: the child was taken back, the parent is still Active.
-        await Assert.ThrowsAsync<SessionNotFoundException>(() => mesh.Sessions.GetSessionAsync(childId));
-        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(parentId)).Status);
-
-        await HealAsync(mesh);
-        Assert.Equal(1, await parentGrain.ResumeAsync());
-
-        var parent = await mesh.Sessions.GetSessionAsync(parentId);
-        Assert.Equal((SessionStatus.HandedOff, "ReviewAgent"), (parent.Status, parent.HandoffTo));
-        Assert.Equal([childId], parent.ChildSessions);
-        var child = await mesh.Sessions.GetSessionAsync(childId);
-        Assert.Equal((SessionStatus.Active, (Guid?)parentId), (child.Status, child.ParentSession));
-        Assert.Equal([childId], (await mesh.Sessions.ListActiveSessionsAsync(limit: 10)).Sessions.Select(s => s.Id));
-        Assert.Equal(new SessionStats(2, 1, 1, 0, 0), await mesh.Sessions.GetStatsAsync());
-
-        // The client retries the handoff it saw fail: it gets the child already made, not a second one or a 409.
-        Assert.Equal(childId, (await parentGrain.HandoffAsync(handoff)).Id);
+        // The parent read its row again on the failure, so the retry goes through.
+        Assert.Equal(childId, (await grain.HandoffAsync(handoff)).Id);
         Assert.Equal([childId], (await mesh.Sessions.GetSessionAsync(parentId)).ChildSessions);
-        Assert.Equal(0, await parentGrain.ResumeAsync());
+        Assert.Equal(new SessionStats(2, 1, 1, 0, 0), await mesh.Sessions.GetStatsAsync());
     }
 
     /// <summary>
     /// After a restart, the first read of the parent activates it, and its activation rolls the
     /// recorded handoff forward: nobody retries the handoff. (Listings read rows, not grains, so a
-    /// listing alone leaves this to the recovery sweep, tested below.)
+    /// listing alone leaves this to the recovery sweep, tested below.) A retry of the handoff then
+    /// gets the child already made, not a second one or a 409.
     /// </summary>
     [Fact]
-    public async Task A_cut_handoff_is_finished_after_a_restart_once_its_session_is_read()
+    public async Task A_recorded_handoff_is_finished_after_a_restart_once_its_session_is_read_and_a_retry_returns_its_child()
     {
         var directory = MeshCluster.NewDataDirectory();
         var childId = Guid.NewGuid();
-        var parentId = await CutHandoffAndStopAsync(directory, childId);
+        var parentId = await RecordUnfinishedHandoffAsync(directory, childId);
         await using var restarted = await MeshCluster.StartAsync(directory);
 
         var parent = await Eventually.WaitForAsync(() => restarted.Sessions.GetSessionAsync(parentId), p => p.Status != SessionStatus.Active, seconds: 30);
-        Assert.Equal(SessionStatus.HandedOff, parent.Status);
+        Assert.Equal((SessionStatus.HandedOff, "ReviewAgent"), (parent.Status, parent.HandoffTo));
         Assert.Equal([childId], parent.ChildSessions);
+        var child = await restarted.Sessions.GetSessionAsync(childId);
+        Assert.Equal((SessionStatus.Active, (Guid?)parentId, 9UL), (child.Status, child.ParentSession, child.Context.IssueNumber));
         Assert.Equal([childId], (await restarted.Sessions.ListActiveSessionsAsync(limit: 10)).Sessions.Select(s => s.Id));
-        Assert.Equal(9UL, (await restarted.Sessions.GetSessionAsync(childId)).Context.IssueNumber);
+        Assert.Equal(new SessionStats(2, 1, 1, 0, 0), await restarted.Sessions.GetStatsAsync());
+
+        var grain = restarted.Client.GetGrain<ISessionGrain>(parentId);
+        Assert.Equal(childId, (await grain.HandoffAsync(new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childId })).Id);
+        Assert.Equal([childId], (await restarted.Sessions.GetSessionAsync(parentId)).ChildSessions);
+        Assert.Equal(0, await grain.ResumeAsync());
     }
 
     /// <summary>
@@ -105,11 +103,11 @@ public sealed class HandoffRecoveryTests
     /// silo asks for, can finish it. The mesh clock is moved past the sweep's grace period.
     /// </summary>
     [Fact]
-    public async Task A_cut_handoff_is_finished_by_the_recovery_sweep_when_nothing_touches_its_session()
+    public async Task A_recorded_handoff_is_finished_by_the_recovery_sweep_when_nothing_touches_its_session()
     {
         var directory = MeshCluster.NewDataDirectory();
         var childId = Guid.NewGuid();
-        var parentId = await CutHandoffAndStopAsync(directory, childId);
+        var parentId = await RecordUnfinishedHandoffAsync(directory, childId);
         var clock = new SteppingClock();
         clock.Advance(TimeSpan.FromMinutes(1));
         await using var restarted = await MeshCluster.StartAsync(directory, clock: clock);

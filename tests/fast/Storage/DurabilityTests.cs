@@ -102,7 +102,7 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task A_spawn_and_each_later_state_change_of_a_session_is_one_write_and_a_handoff_three()
+    public async Task A_spawn_and_each_later_state_change_of_a_session_is_one_write_and_a_handoff_one_transaction()
     {
         // Every write of a session's state, in either table it may live in (other grains' rows, such
         // as the stream rendezvous the silo writes at start, are not this session's).
@@ -121,10 +121,13 @@ public sealed class DurabilityTests
         await mesh.Sessions.CompleteSessionAsync(id);
         Assert.Equal("2", await mesh.QueryAsync("SELECT n FROM test_writes"));
 
-        // A handoff: the parent's intent, the child, the parent's HandedOff — and no reminder row.
+        // A handoff: the child's row and the parent's HandedOff, in one transaction — and no reminder row.
         var parent = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "handoff", Context(Phase.CodeGeneration));
+        var committer = mesh.Cluster.Silos[0].SiloHost.Services.GetRequiredService<GroupCommitter>();
+        var transactions = committer.Commits;
         await mesh.Sessions.HandoffAsync(parent, "ReviewAgent", Context(Phase.Review));
-        Assert.Equal("6", await mesh.QueryAsync("SELECT n FROM test_writes"));
+        Assert.Equal(1, committer.Commits - transactions);
+        Assert.Equal("5", await mesh.QueryAsync("SELECT n FROM test_writes"));
         Assert.Equal("0", await mesh.QueryAsync("SELECT COUNT(*) FROM OrleansRemindersTable"));
         Assert.Equal(new SessionStats(3, 1, 1, 1, 0), await mesh.Sessions.GetStatsAsync());
     }
@@ -156,13 +159,13 @@ public sealed class DurabilityTests
     }
 
     [Fact]
-    public async Task A_handoff_the_parent_cannot_record_retracts_the_child_it_created()
+    public async Task A_handoff_the_parent_cannot_record_stores_no_child()
     {
         await using var mesh = await MeshCluster.StartAsync();
         var parentId = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "p", Context(Phase.CodeGeneration));
         var before = await mesh.Sessions.GetStatsAsync();
 
-        // The child's row is inserted fine; only the parent's own update is refused.
+        // The child's row would be inserted fine; only the parent's update, in the same transaction, is refused.
         await mesh.ExecuteSqlAsync($"""
             CREATE TRIGGER test_refuse_parent_update BEFORE UPDATE ON SessionCatalog
             WHEN OLD.SessionId = '{parentId:N}'
@@ -177,6 +180,7 @@ public sealed class DurabilityTests
         Assert.Equal(before, await mesh.Sessions.GetStatsAsync());
         var active = await mesh.Sessions.ListActiveSessionsAsync(limit: 10);
         Assert.Equal([parentId], active.Sessions.Select(s => s.Id));
+        Assert.Equal("1", await mesh.QueryAsync("SELECT COUNT(*) FROM SessionCatalog"));
 
         var child = await mesh.Sessions.HandoffAsync(parentId, "ReviewAgent", Context(Phase.Review));
         Assert.Equal([child], (await mesh.Sessions.GetSessionAsync(parentId)).ChildSessions);

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using SessionMesh.Errors;
 using SessionMesh.Sessions;
 using SessionMesh.Storage;
@@ -78,6 +79,54 @@ public sealed class GroupCommitTests
         await mesh.ExecuteSqlAsync("DROP TRIGGER test_refuse_one;");
         await mesh.Sessions.CompleteSessionAsync(refused);
         Assert.Equal(new SessionStats(Sessions, 0, 0, Sessions, 0), await mesh.Sessions.GetStatsAsync());
+    }
+
+    [Fact]
+    public async Task Handoffs_in_a_shared_transaction_commit_both_rows_and_one_that_does_not_hold_stores_neither()
+    {
+        await using var mesh = await MeshCluster.StartAsync();
+        var ids = await SpawnAsync(mesh);
+        var grains = ids.Select(id => mesh.Client.GetGrain<ISessionGrain>(id)).ToArray();
+        await Task.WhenAll(grains.Select(g => g.GetAsync()));
+
+        // One parent's row moves on behind its grain's back: its handoff's second statement finds
+        // another version, so its whole write (the child's insert with it) must not hold.
+        var stale = ids[Sessions / 2];
+        await mesh.ExecuteSqlAsync($"UPDATE SessionCatalog SET Version = Version + 1 WHERE SessionId = '{stale:N}';");
+        var (gate, committer) = Parts(mesh);
+        var childIds = ids.Select(_ => Guid.NewGuid()).ToArray();
+
+        Task<SessionSnapshot> HandoffAsync(int i) => grains[i].HandoffAsync(new SessionHandoff { ToAgent = "ReviewAgent", ChildSessionId = childIds[i] });
+        var handoffs = new Task<SessionSnapshot>[Sessions];
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            // The stale one last, so it is never the write that went ahead alone: it is in a shared transaction.
+            foreach (var i in Enumerable.Range(0, Sessions).Where(i => ids[i] != stale))
+            {
+                handoffs[i] = HandoffAsync(i);
+            }
+
+            await WaitForPendingAsync(committer, Sessions - 1);
+            handoffs[Sessions / 2] = HandoffAsync(Sessions / 2);
+            await WaitForPendingAsync(committer, Sessions);
+        }
+
+        for (var i = 0; i < Sessions; i++)
+        {
+            if (ids[i] == stale)
+            {
+                await Assert.ThrowsAsync<InconsistentStateException>(() => handoffs[i]);
+            }
+            else
+            {
+                Assert.Equal(ids[i], (await handoffs[i]).ParentSession);
+            }
+        }
+
+        Assert.Equal("0", await mesh.QueryAsync($"SELECT COUNT(*) FROM SessionCatalog WHERE SessionId = '{childIds[Sessions / 2]:N}';"));
+        Assert.Equal(new SessionStats(2 * Sessions - 1, Sessions, Sessions - 1, 0, 0), await mesh.Sessions.GetStatsAsync());
+        Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(stale)).Status);
+        Assert.Equal(1, committer.RolledBack);
     }
 
     private static async Task<Guid[]> SpawnAsync(MeshCluster mesh)
