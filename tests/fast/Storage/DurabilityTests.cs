@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Orleans.Storage;
 using SessionMesh.Errors;
 using SessionMesh.Grains;
@@ -125,8 +126,15 @@ public sealed class DurabilityTests
         var parent = await mesh.Sessions.SpawnAgentSessionAsync("CodeGenAgent", "handoff", Context(Phase.CodeGeneration));
         var committer = mesh.Cluster.Silos[0].SiloHost.Services.GetRequiredService<GroupCommitter>();
         var transactions = committer.Commits;
-        await mesh.Sessions.HandoffAsync(parent, "ReviewAgent", Context(Phase.Review));
+        var childId = await mesh.Sessions.HandoffAsync(parent, "ReviewAgent", Context(Phase.Review));
         Assert.Equal(1, committer.Commits - transactions);
+
+        // The parent's state travels with the child's write but is not stored in the child's row.
+        var serializer = mesh.Cluster.Silos[0].SiloHost.Services.GetRequiredService<Serializer>();
+        var stored = Assert.IsType<SessionState>(serializer.Deserialize<SessionState>(Convert.FromHexString(await mesh.QueryAsync($"SELECT hex(Payload) FROM SessionCatalog WHERE SessionId = '{childId:N}';"))));
+        Assert.Equal(childId, stored.Session?.Id);
+        Assert.Equal([parent], stored.Ancestry);
+        Assert.Null(stored.WrittenWith);
         Assert.Equal("5", await mesh.QueryAsync("SELECT n FROM test_writes"));
         Assert.Equal("0", await mesh.QueryAsync("SELECT COUNT(*) FROM OrleansRemindersTable"));
         Assert.Equal(new SessionStats(3, 1, 1, 1, 0), await mesh.Sessions.GetStatsAsync());
