@@ -51,7 +51,7 @@ public sealed class GroupCommitter : IAsyncDisposable
     /// Runs one statement in the next batch; the answer is its first column (null when it returned
     /// no row), given once the batch is committed. A batch runs its statements in <paramref name="order"/>
     /// (ordinal), so concurrent transactions take their row locks in one order and cannot deadlock:
-    /// session writes pass the session id, whose first hex digit is the counter shard its row updates.
+    /// session writes pass the session id, whose first hex digits are the counter shard its row updates (migration 015).
     /// </summary>
     public async Task<object?> ExecuteScalarAsync(string sql, string order, params (string Name, object? Value)[] parameters) =>
         (await ExecuteTogetherAsync([new Statement(sql, order, parameters)]))[0];

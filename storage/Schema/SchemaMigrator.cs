@@ -76,12 +76,16 @@ public static partial class SchemaMigrator
     /// triggers only ever update rows): a status added to the enum gets its row without a migration
     /// that repeats the enum's numbers in SQL.
     /// </summary>
+    /// <summary>Counter shards per session status on PostgreSQL (migration 015).</summary>
+    public const int CounterShards = 256;
+
     private static async Task SeedCountersAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
     {
-        // PostgreSQL spreads each status over the 16 counter shards of migration 004 (its triggers
-        // pick a shard by hashing the session id), so that concurrent writers rarely share a row.
+        // PostgreSQL spreads each status over the 256 counter shards of migration 015 (its triggers
+        // pick a shard by the session id's first two hex digits), so that concurrent writers rarely
+        // share a row. A shard row missing would lose counts: the triggers only update.
         var seedSql = dialect == SqlDialect.Postgres
-            ? "INSERT INTO SessionCounterShards (Status, Shard, Count) SELECT @status, h, 0 FROM generate_series(0, 15) AS h ON CONFLICT (Status, Shard) DO NOTHING;"
+            ? $"INSERT INTO SessionCounterShards (Status, Shard, Count) SELECT @status, h, 0 FROM generate_series(0, {CounterShards - 1}) AS h ON CONFLICT (Status, Shard) DO NOTHING;"
             : "INSERT INTO SessionCounters (Status, Count) VALUES (@status, 0) ON CONFLICT (Status) DO NOTHING;";
         foreach (var status in Enum.GetValues<SessionStatus>())
         {

@@ -34,7 +34,7 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
                 Assert.Equal(SessionMesh.Storage.SchemaScripts.Migrations(SessionMesh.Storage.SqlDialect.Postgres).Count, (int)reader.GetInt64(0));
             }
 
-            // Every session status has its 16 counter shards, seeded from the enum (once, by three silos).
+            // Every session status has its 256 counter shards, seeded from the enum (once, by three silos).
             await using (var connection = new Npgsql.NpgsqlConnection(database))
             {
                 await connection.OpenAsync();
@@ -42,7 +42,7 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
                 await using var reader = await command.ExecuteReaderAsync();
                 await reader.ReadAsync();
                 var statuses = Enum.GetValues<SessionMesh.Sessions.SessionStatus>().Length;
-                Assert.Equal((16L * statuses, (long)statuses), (reader.GetInt64(0), reader.GetInt64(1)));
+                Assert.Equal((256L * statuses, (long)statuses), (reader.GetInt64(0), reader.GetInt64(1)));
             }
 
             root = await SpawnAsync(silos[0].Http);
