@@ -48,17 +48,13 @@ public sealed class GroupCommitter : IAsyncDisposable
     public long Pending => Interlocked.Read(ref _pending);
 
     /// <summary>
-    /// Runs one statement in the next batch; the answer is its first column (null when it returned
-    /// no row), given once the batch is committed. A batch runs its statements in <paramref name="order"/>
+    /// Runs a write in the next batch: statements that commit together or not at all. The answers
+    /// are each statement's first column (null when it returned no row), given once the batch is
+    /// committed; if any statement of a write of several returns no row, none of them is kept, and
+    /// the answers say which returned none. A batch runs its statements in their <see cref="Statement.Order"/>
     /// (ordinal), so concurrent transactions take their row locks in one order and cannot deadlock:
-    /// session writes pass the session id, whose first hex digits are the counter shard its row updates (migration 015).
-    /// </summary>
-    public async Task<object?> ExecuteScalarAsync(string sql, string order, params (string Name, object? Value)[] parameters) =>
-        (await ExecuteTogetherAsync([new Statement(sql, order, parameters)]))[0];
-
-    /// <summary>
-    /// Runs statements that commit together or not at all (each in its place in the batch's order):
-    /// if any of them returns no row, none of them is kept, and the answers say which returned none.
+    /// session writes pass the session id, whose first hex digits are the counter shard its row
+    /// updates (migration 015).
     /// </summary>
     public Task<object?[]> ExecuteTogetherAsync(IReadOnlyList<Statement> statements)
     {

@@ -71,14 +71,14 @@ public static partial class SchemaMigrator
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Counter shards per session status on PostgreSQL (migration 015).</summary>
+    public const int CounterShards = 256;
+
     /// <summary>
     /// One counter row per <see cref="SessionStatus"/>, seeded from the enum at every start (the
     /// triggers only ever update rows): a status added to the enum gets its row without a migration
     /// that repeats the enum's numbers in SQL.
     /// </summary>
-    /// <summary>Counter shards per session status on PostgreSQL (migration 015).</summary>
-    public const int CounterShards = 256;
-
     private static async Task SeedCountersAsync(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
     {
         // PostgreSQL spreads each status over the 256 counter shards of migration 015 (its triggers

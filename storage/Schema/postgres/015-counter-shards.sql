@@ -5,10 +5,8 @@
 -- share one. A batch ordered by session id still takes the counter rows' locks in one order (the
 -- shard is the id's prefix), so concurrent batches cannot deadlock. Rows counted under the old
 -- shard are decremented under the new one: counts are read summed over shards, so the sums stay
--- right while single shards may go below zero.
-INSERT INTO SessionCounterShards (Status, Shard, Count)
-SELECT s, h, 0 FROM generate_series(0, 3) AS s, generate_series(0, 255) AS h
-ON CONFLICT (Status, Shard) DO NOTHING;
+-- right while single shards may go below zero. The new shards' rows are seeded for every status
+-- right after the migrations, in the same transaction (SchemaMigrator.SeedCountersAsync).
 
 CREATE OR REPLACE FUNCTION session_catalog_shard(id varchar) RETURNS integer AS $$
     SELECT CASE WHEN lower(left(id, 2)) ~ '^[0-9a-f]{2}$'
