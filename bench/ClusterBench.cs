@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,7 +18,6 @@ internal static class ClusterBench
 {
     private static readonly TimeSpan WarmUpRound = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(90);
-    private const long SettledMethods = 100;
 
     public static async Task RunAsync(string connectionString, int concurrency, TimeSpan duration)
     {
@@ -56,22 +53,12 @@ internal static class ClusterBench
         await clientHost.StartAsync();
         var sessions = clientHost.Services.GetRequiredService<SessionManager>();
 
-        // Warm-up until the JIT has settled: rounds of spawns and handoffs until one round compiles
-        // fewer than SettledMethods methods. A fixed 15 s was not enough: a CPU profile of the timed
-        // spawns still found tiered compilation on a sixth of the CPU, 2,500 methods in 10 s.
-        var rounds = 0;
-        long compiled;
-        var warming = Stopwatch.StartNew();
-        do
+        // Spawns and handoffs, so both paths are measured warm.
+        await Load.WarmUpAsync("PostgreSQL spawns and handoffs", MaxWarmUp, async () =>
         {
-            var before = JitInfo.GetCompiledMethodCount();
             await Load.RunAsync("warm-up", concurrency, WarmUpRound, _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
             await Load.HandoffsAsync(sessions, "warm-up (handoffs)", concurrency, WarmUpRound / 2, concurrency * 10);
-            compiled = JitInfo.GetCompiledMethodCount() - before;
-            rounds++;
-            Console.Error.WriteLine($"warm-up round {rounds}: {compiled} methods compiled");
-        }
-        while (compiled >= SettledMethods && warming.Elapsed < MaxWarmUp);
+        });
         var spawn = await Load.RunAsync("spawn (persisted)", concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "bench", new SessionContext()));
 
         var handoff = await Load.HandoffsAsync(sessions, "handoff (persisted: parent + child)", concurrency, duration, spawn.PerSecond * duration.TotalSeconds);
