@@ -17,7 +17,6 @@ namespace SessionMesh.Bench;
 internal static class ClusterBench
 {
     private static readonly TimeSpan WarmUpRound = TimeSpan.FromSeconds(4);
-    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(90);
 
     public static async Task RunAsync(string connectionString, int concurrency, TimeSpan duration)
     {
@@ -54,7 +53,8 @@ internal static class ClusterBench
         var sessions = clientHost.Services.GetRequiredService<SessionManager>();
 
         // Spawns and handoffs, so both paths are measured warm.
-        await Load.WarmUpAsync("PostgreSQL spawns and handoffs", MaxWarmUp, async () =>
+        // At most 9 timed durations (90 s, or 45 s under --quick, whose figures are shorter anyway).
+        await Load.WarmUpAsync("PostgreSQL spawns and handoffs", duration * 9, async () =>
         {
             await Load.RunAsync("warm-up", concurrency, WarmUpRound, _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
             await Load.HandoffsAsync(sessions, "warm-up (handoffs)", concurrency, WarmUpRound / 2, concurrency * 10);

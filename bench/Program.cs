@@ -89,7 +89,7 @@ Figures.Set("heartbeat_vs_noop", beat.PerSecond / noop.PerSecond);
 
 // Persisted spawns at concurrency 64 (no lease, no heartbeat): one write each, shared transactions.
 var committer = mesh.Silo.Services.GetRequiredService<SessionMesh.Storage.GroupCommitter>();
-await Load.WarmUpAsync("SQLite spawns", TimeSpan.FromSeconds(60),
+await Load.WarmUpAsync("SQLite spawns", options.Duration * 6,
     () => Load.RunAsync("warm-up", 64, TimeSpan.FromSeconds(3), _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext())));
 var commitsBefore = committer.Commits;
 var spawnRun = await Load.RunAsync("spawn (persisted, SQLite)", 64, options.Duration, _ => sessions.SpawnAgentSessionAsync("BenchAgent", "spawn", new SessionContext()));
