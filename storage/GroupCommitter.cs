@@ -47,6 +47,9 @@ public sealed class GroupCommitter : IAsyncDisposable
     /// <summary>Writes handed in and not yet answered.</summary>
     public long Pending => Interlocked.Read(ref _pending);
 
+    /// <summary>Writes handed in and not yet taken into a transaction.</summary>
+    public int Queued => _queue.Reader.Count;
+
     /// <summary>
     /// Runs a write in the next batch: statements that commit together or not at all. The answers
     /// are each statement's first column (null when it returned no row), given once the batch is

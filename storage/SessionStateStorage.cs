@@ -93,27 +93,20 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
         }
 
         // Not the caller's token: a write handed to the committer runs to its answer (see WriteOrRevertAsync).
-        var write = Write(Key(grainId), stored, Expected(grainState.ETag));
-        object? version;
-        if (stored.WrittenWith is { } parent)
+        // A handoff's child: its row and the parent's HandedOff commit together or not at all.
+        var own = Write(Key(grainId), stored, Expected(grainState.ETag));
+        var parent = stored.WrittenWith;
+        var answers = await committer.ExecuteTogetherAsync(parent is null
+            ? [own]
+            : [own, Write(Key(parent.ParentId), parent.ParentState, Expected(parent.ExpectedVersion))]);
+        if (parent is not null && (answers[1] is null or DBNull))
         {
-            // A handoff's child: its row and the parent's HandedOff commit together or not at all.
-            var parentKey = parent.ParentId.ToString("N", CultureInfo.InvariantCulture);
-            var answers = await committer.ExecuteTogetherAsync([write, Write(parentKey, parent.ParentState, Expected(parent.ExpectedVersion))]);
-            if (answers[1] is null or DBNull)
-            {
-                throw new InconsistentStateException(
-                    $"Session {parentKey} changed since it decided its handoff to {grainId} (expected version {parent.ExpectedVersion ?? "none"}); nothing was written.",
-                    "unknown", parent.ExpectedVersion);
-            }
-
-            version = answers[0];
-        }
-        else
-        {
-            version = (await committer.ExecuteTogetherAsync([write]))[0];
+            throw new InconsistentStateException(
+                $"Session {parent.ParentId} changed since it decided its handoff to {grainId} (expected version {parent.ExpectedVersion ?? "none"}); nothing was written.",
+                "unknown", parent.ExpectedVersion);
         }
 
+        var version = answers[0];
         if (version is null or DBNull)
         {
             throw Conflict(grainId, grainState);
@@ -234,5 +227,7 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
     private static InconsistentStateException Conflict<T>(GrainId grainId, IGrainState<T> grainState) =>
         new($"Session {grainId} was written by someone else (expected version {grainState.ETag ?? "none"}).", "unknown", grainState.ETag);
 
-    private static string Key(GrainId grainId) => grainId.GetGuidKey().ToString("N", CultureInfo.InvariantCulture);
+    private static string Key(GrainId grainId) => Key(grainId.GetGuidKey());
+
+    private static string Key(Guid sessionId) => sessionId.ToString("N", CultureInfo.InvariantCulture);
 }

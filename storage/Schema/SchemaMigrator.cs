@@ -72,7 +72,7 @@ public static partial class SchemaMigrator
     }
 
     /// <summary>Counter shards per session status on PostgreSQL (migration 015).</summary>
-    public const int CounterShards = 256;
+    private const int CounterShards = 256;
 
     /// <summary>
     /// One counter row per <see cref="SessionStatus"/>, seeded from the enum at every start (the

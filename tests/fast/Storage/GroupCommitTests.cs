@@ -100,13 +100,18 @@ public sealed class GroupCommitTests
         var handoffs = new Task<SessionSnapshot>[Sessions];
         using (await gate.EnterAsync(CancellationToken.None))
         {
-            // The stale one last, so it is never the write that went ahead alone: it is in a shared transaction.
-            foreach (var i in Enumerable.Range(0, Sessions).Where(i => ids[i] != stale))
+            // One handoff first, taken by the committer and held at the gate; every later one waits
+            // in the queue, so after the gate opens the other 38 and the stale one are one batch.
+            // (Handed in all at once, the first batch could take all 39 before the stale one came,
+            // leaving it alone: one fresh-clone run did.)
+            var others = Enumerable.Range(0, Sessions).Where(i => ids[i] != stale).ToList();
+            handoffs[others[0]] = HandoffAsync(others[0]);
+            await WaitUntilAsync(() => committer.Pending == 1 && committer.Queued == 0);
+            foreach (var i in others.Skip(1))
             {
                 handoffs[i] = HandoffAsync(i);
             }
 
-            await WaitForPendingAsync(committer, Sessions - 1);
             handoffs[Sessions / 2] = HandoffAsync(Sessions / 2);
             await WaitForPendingAsync(committer, Sessions);
         }
@@ -126,6 +131,7 @@ public sealed class GroupCommitTests
         Assert.Equal("0", await mesh.QueryAsync($"SELECT COUNT(*) FROM SessionCatalog WHERE SessionId = '{childIds[Sessions / 2]:N}';"));
         Assert.Equal(new SessionStats(2 * Sessions - 1, Sessions, Sessions - 1, 0, 0), await mesh.Sessions.GetStatsAsync());
         Assert.Equal(SessionStatus.Active, (await mesh.Sessions.GetSessionAsync(stale)).Status);
+        Assert.Equal(1, committer.RolledBack);
     }
 
     private static async Task<Guid[]> SpawnAsync(MeshCluster mesh)
@@ -147,10 +153,12 @@ public sealed class GroupCommitTests
     }
 
     /// <summary>Waits (bounded) until the committer holds this many unanswered writes.</summary>
-    private static async Task WaitForPendingAsync(GroupCommitter committer, int count)
+    private static Task WaitForPendingAsync(GroupCommitter committer, int count) => WaitUntilAsync(() => committer.Pending >= count);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (committer.Pending < count)
+        while (!condition())
         {
             await Task.Delay(10, timeout.Token);
         }
