@@ -8,16 +8,27 @@ public static class DbCommandExtensions
     public static DbCommand AddParameters(this DbCommand command, params (string Name, object? Value)[] parameters)
     {
         ArgumentNullException.ThrowIfNull(command);
+        AddTo(command.Parameters, command.CreateParameter, parameters);
+        return command;
+    }
+
+    public static DbBatchCommand AddParameters(this DbBatchCommand command, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        AddTo(command.Parameters, command.CreateParameter, parameters);
+        return command;
+    }
+
+    private static void AddTo(DbParameterCollection collection, Func<DbParameter> create, (string Name, object? Value)[] parameters)
+    {
         ArgumentNullException.ThrowIfNull(parameters);
         foreach (var (name, value) in parameters)
         {
-            var parameter = command.CreateParameter();
+            var parameter = create();
             parameter.ParameterName = name;
             parameter.Value = value ?? DBNull.Value;
-            command.Parameters.Add(parameter);
+            collection.Add(parameter);
         }
-
-        return command;
     }
 
     /// <summary>Opens a connection and creates a command on it; dispose both via the returned pair.</summary>

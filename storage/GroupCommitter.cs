@@ -139,9 +139,10 @@ public sealed class GroupCommitter : IAsyncDisposable
         var answers = batch.Select(w => new object?[w.Statements.Count]).ToArray();
         await using var connection = await OpenForWritingAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        foreach (var (write, index, statement) in ordered)
+        var results = await RunAsync(connection, transaction, [.. ordered.Select(s => s.Statement)]);
+        for (var i = 0; i < ordered.Count; i++)
         {
-            answers[write][index] = await RunAsync(connection, transaction, statement);
+            answers[ordered[i].Write][ordered[i].Index] = results[i];
         }
 
         if (Enumerable.Range(0, batch.Count).Any(w => !Holds(batch[w], answers[w])))
@@ -175,10 +176,12 @@ public sealed class GroupCommitter : IAsyncDisposable
             {
                 await using var connection = await OpenForWritingAsync();
                 await using var transaction = await connection.BeginTransactionAsync();
+                var ordered = write.Statements.Select((s, i) => (Statement: s, Index: i)).OrderBy(s => s.Statement.Order, StringComparer.Ordinal).ToList();
+                var results = await RunAsync(connection, transaction, [.. ordered.Select(s => s.Statement)]);
                 answers = new object?[write.Statements.Count];
-                foreach (var (statement, i) in write.Statements.Select((s, i) => (s, i)).OrderBy(s => s.s.Order, StringComparer.Ordinal))
+                for (var i = 0; i < ordered.Count; i++)
                 {
-                    answers[i] = await RunAsync(connection, transaction, statement);
+                    answers[ordered[i].Index] = results[i];
                 }
 
                 if (Holds(write, answers))
@@ -212,13 +215,50 @@ public sealed class GroupCommitter : IAsyncDisposable
         return connection;
     }
 
-    private static async Task<object?> RunAsync(DbConnection connection, DbTransaction transaction, Statement statement)
+    /// <summary>
+    /// The statements in the given order in <paramref name="transaction"/>, each one's first column
+    /// (null when it returned no row). Where the driver batches (Npgsql) they go to the database in one
+    /// round trip, not one per statement; SQLite runs them one by one, in process.
+    /// </summary>
+    private static async Task<object?[]> RunAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Statement> statements)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = statement.Sql;
-        command.AddParameters(statement.Parameters);
-        return await command.ExecuteScalarAsync();
+        var answers = new object?[statements.Count];
+        if (!connection.CanCreateBatch)
+        {
+            for (var i = 0; i < statements.Count; i++)
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = statements[i].Sql;
+                command.AddParameters(statements[i].Parameters);
+                answers[i] = await command.ExecuteScalarAsync();
+            }
+
+            return answers;
+        }
+
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var statement in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = statement.Sql;
+            command.AddParameters(statement.Parameters);
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync();
+        for (var i = 0; i < statements.Count; i++)
+        {
+            if (i > 0 && !await reader.NextResultAsync())
+            {
+                throw new InvalidOperationException($"a batch of {statements.Count} statements answered {i}; each must return a result (RETURNING).");
+            }
+
+            answers[i] = await reader.ReadAsync() ? reader.GetValue(0) : null;
+        }
+
+        return answers;
     }
 
     /// <summary>A write of one statement holds whatever it answers; one of several holds only if each returned a row.</summary>

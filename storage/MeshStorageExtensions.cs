@@ -60,19 +60,36 @@ public static partial class MeshStorageExtensions
     /// statements a silo repeats (a session's write and read, lease and counter updates) are parsed and
     /// planned once per connection instead of on every call (BENCHMARKS.md: spawns +16 %). A
     /// connection string that sets <c>Max Auto Prepare</c> (0 for a pooler in transaction mode that
-    /// cannot keep prepared statements) is left as it is.
+    /// cannot keep prepared statements) keeps its value.
     /// </summary>
+    /// <remarks>
+    /// Connections also go back to the pool without Npgsql's reset (<c>No Reset On Close</c>, unless
+    /// the connection string sets it): the reset is seven statements run before the connection's next
+    /// use (<c>RESET ALL</c>, <c>pg_advisory_unlock_all()</c>, <c>UNLISTEN *</c>, …), PostgreSQL ran
+    /// 268,000 of each in one cluster bench (BENCHMARKS.md), and nothing here leaves session state
+    /// behind: no <c>SET</c> outside a transaction, no session-level advisory lock (the migrator's is
+    /// transaction-scoped), no <c>LISTEN</c>, no temporary table. A transaction left open is still
+    /// rolled back when its connection closes (a test checks it).
+    /// </remarks>
     public static NpgsqlDataSource CreatePostgresDataSource(string connectionString)
     {
         // The base builder holds only the keys the string sets (Npgsql's own answers for every key it knows).
         var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
-        if (given.ContainsKey("Max Auto Prepare") || given.ContainsKey(nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!Sets(given, "Max Auto Prepare", nameof(NpgsqlConnectionStringBuilder.MaxAutoPrepare)))
         {
-            return NpgsqlDataSource.Create(connectionString);
+            settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
 
-        return NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = DefaultMaxAutoPrepare }.ConnectionString);
+        if (!Sets(given, "No Reset On Close", nameof(NpgsqlConnectionStringBuilder.NoResetOnClose)))
+        {
+            settings.NoResetOnClose = true;
+        }
+
+        return NpgsqlDataSource.Create(settings.ConnectionString);
     }
+
+    private static bool Sets(DbConnectionStringBuilder given, string key, string alias) => given.ContainsKey(key) || given.ContainsKey(alias);
 
     private static ISiloBuilder UseSqlStorage(this ISiloBuilder silo, DbDataSource dataSource, SqlDialect dialect, string invariant)
     {
@@ -101,7 +118,7 @@ public static partial class MeshStorageExtensions
         }
 
         // One committer per silo; SQLite has a single writer anyway, a server overlaps a few transactions.
-        silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : 4));
+        silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : int.Parse(Environment.GetEnvironmentVariable("SM_WRITERS") ?? "4", System.Globalization.CultureInfo.InvariantCulture)));
         silo.Services.AddKeyedSingleton<IGrainStorage>(MeshStorage.Sessions, (sp, _) => new FaultTranslatingGrainStorage(
             new SessionStateStorage(dataSource, sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<Serializer>(), sp.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name)),
             dataSource));

@@ -18,7 +18,7 @@ public static class LivenessShards
     public static ILivenessShardGrain For(IGrainFactory grains, LeaseKey key)
     {
         ArgumentNullException.ThrowIfNull(grains);
-        return grains.GetGrain<ILivenessShardGrain>(key.Shard);
+        return ShardReferences.For<ILivenessShardGrain>(grains, key.Shard);
     }
 
     /// <summary>Checks a TTL given by a caller.</summary>

@@ -137,7 +137,7 @@ public sealed class DiscoveryGrain(ISessionCatalog catalog, IMeshCounters counte
     {
         var after = PageCursor.ReadLeases(query.Cursor);
         var perShard = await Task.WhenAll(Enumerable.Range(0, LivenessShards.Count).Select(shard =>
-            GrainFactory.GetGrain<ILivenessShardGrain>(shard).QueryAsync(LeaseKind.Session, health, after, query.Limit + 1, cancellationToken)));
+            ShardReferences.For<ILivenessShardGrain>(GrainFactory, shard).QueryAsync(LeaseKind.Session, health, after, query.Limit + 1, cancellationToken)));
         var merged = perShard.SelectMany(x => x).OrderBy(l => l.Key.Id, StringComparer.Ordinal).Take(query.Limit + 1).ToList();
         var page = merged.Take(query.Limit).ToList();
         var sessions = await SessionReads.ReadAsync(GrainFactory, catalog, [.. page.Select(l => Guid.ParseExact(l.Key.Id, "N"))], cancellationToken);

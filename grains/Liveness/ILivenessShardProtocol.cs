@@ -29,5 +29,5 @@ internal interface ILivenessShardProtocol : IGrainWithIntegerKey
 /// <summary>The shard protocol grain for a lease.</summary>
 internal static class ShardProtocol
 {
-    public static ILivenessShardProtocol For(IGrainFactory grains, LeaseKey key) => grains.GetGrain<ILivenessShardProtocol>(key.Shard);
+    public static ILivenessShardProtocol For(IGrainFactory grains, LeaseKey key) => ShardReferences.For<ILivenessShardProtocol>(grains, key.Shard);
 }

@@ -20,7 +20,7 @@ public sealed partial class LivenessKeeper(IGrainFactory grains, ILogger<Livenes
         {
             try
             {
-                await Task.WhenAll(Enumerable.Range(0, LivenessShards.Count).Select(shard => grains.GetGrain<ILivenessShardGrain>(shard).PingAsync()));
+                await Task.WhenAll(Enumerable.Range(0, LivenessShards.Count).Select(shard => ShardReferences.For<ILivenessShardGrain>(grains, shard).PingAsync()));
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
