@@ -24,6 +24,7 @@ public sealed class GroupCommitter : IAsyncDisposable
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task[] _writers;
     private long _commits;
+    private long _handedIn;
     private long _pending;
     private long _rolledBack;
 
@@ -43,6 +44,9 @@ public sealed class GroupCommitter : IAsyncDisposable
 
     /// <summary>Shared transactions rolled back because one of their writes failed (each write then ran alone).</summary>
     public long RolledBack => Interlocked.Read(ref _rolledBack);
+
+    /// <summary>Writes handed in so far (with <see cref="Commits"/>, how many writes a transaction carried).</summary>
+    public long HandedIn => Interlocked.Read(ref _handedIn);
 
     /// <summary>Writes handed in and not yet answered.</summary>
     public long Pending => Interlocked.Read(ref _pending);
@@ -64,6 +68,7 @@ public sealed class GroupCommitter : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(statements);
         ArgumentOutOfRangeException.ThrowIfZero(statements.Count);
         var write = new PendingWrite(statements);
+        Interlocked.Increment(ref _handedIn);
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(write))
         {

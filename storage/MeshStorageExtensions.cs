@@ -52,6 +52,9 @@ public static partial class MeshStorageExtensions
         return silo.UseSqlStorage(dataSource, SqlDialect.Postgres, PostgresInvariant);
     }
 
+    /// <summary>Transactions a silo's group committer keeps in flight on a server database.</summary>
+    private const int Writers = 2;
+
     /// <summary>How many of a connection's most used statements Npgsql keeps prepared, unless the connection string says.</summary>
     public const int DefaultMaxAutoPrepare = 32;
 
@@ -117,8 +120,9 @@ public static partial class MeshStorageExtensions
             silo.Services.TranslateStorageFaults(name, dataSource);
         }
 
-        // One committer per silo; SQLite has a single writer anyway, a server overlaps a few transactions.
-        silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : int.Parse(Environment.GetEnvironmentVariable("SM_WRITERS") ?? "4", System.Globalization.CultureInfo.InvariantCulture)));
+        // One committer per silo; SQLite has a single writer anyway, a server overlaps two transactions
+        // (two made larger batches than four, with more spawns per second in back-to-back runs; BENCHMARKS.md).
+        silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : Writers));
         silo.Services.AddKeyedSingleton<IGrainStorage>(MeshStorage.Sessions, (sp, _) => new FaultTranslatingGrainStorage(
             new SessionStateStorage(dataSource, sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<Serializer>(), sp.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name)),
             dataSource));

@@ -44,6 +44,7 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres)
 
         // The blocked write's own transaction, then one for all twenty.
         Assert.Equal(2, committer.Commits - commitsBefore);
+        Assert.Equal(Writes + 1, committer.HandedIn);
         Assert.Equal(0, committer.RolledBack);
         Assert.Equal(Writes.ToString(CultureInfo.InvariantCulture), await db.ScalarAsync("SELECT COUNT(*) FROM gc_rows WHERE id LIKE 'row-%';"));
     }
