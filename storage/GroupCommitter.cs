@@ -130,34 +130,10 @@ public sealed class GroupCommitter : IAsyncDisposable
     /// <summary>Every statement of the batch in one transaction, in statement order; throws (rolling it all back) if a write's statements do not all hold.</summary>
     private async Task<object?[][]> RunBatchAsync(List<PendingWrite> batch)
     {
-        var statements = new List<(int Write, int Index, Statement Statement)>();
-        for (var w = 0; w < batch.Count; w++)
-        {
-            for (var i = 0; i < batch[w].Statements.Count; i++)
-            {
-                statements.Add((w, i, batch[w].Statements[i]));
-            }
-        }
-
-        // Stable, so a write's own statements keep their order among equal keys.
-        var ordered = statements.OrderBy(s => s.Statement.Order, StringComparer.Ordinal).ToList();
-        var answers = batch.Select(w => new object?[w.Statements.Count]).ToArray();
-        await using var connection = await OpenForWritingAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var results = await RunAsync(connection, transaction, [.. ordered.Select(s => s.Statement)]);
-        for (var i = 0; i < ordered.Count; i++)
-        {
-            answers[ordered[i].Write][ordered[i].Index] = results[i];
-        }
-
-        if (Enumerable.Range(0, batch.Count).Any(w => !Holds(batch[w], answers[w])))
-        {
-            // Not all of one write held: roll back, and every write is run on its own.
-            throw new InvalidOperationException("a write of several statements did not hold in a shared transaction");
-        }
-
-        await transaction.CommitAsync();
-        return answers;
+        var (answers, held) = await RunTogetherAsync(batch);
+        return held
+            ? answers
+            : throw new InvalidOperationException("a write of several statements did not hold in a shared transaction");
     }
 
     private async Task RunAloneAsync(PendingWrite write)
@@ -179,24 +155,11 @@ public sealed class GroupCommitter : IAsyncDisposable
             }
             else
             {
-                await using var connection = await OpenForWritingAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                var ordered = write.Statements.Select((s, i) => (Statement: s, Index: i)).OrderBy(s => s.Statement.Order, StringComparer.Ordinal).ToList();
-                var results = await RunAsync(connection, transaction, [.. ordered.Select(s => s.Statement)]);
-                answers = new object?[write.Statements.Count];
-                for (var i = 0; i < ordered.Count; i++)
+                var (together, held) = await RunTogetherAsync([write]);
+                answers = together[0];
+                if (held)
                 {
-                    answers[ordered[i].Index] = results[i];
-                }
-
-                if (Holds(write, answers))
-                {
-                    await transaction.CommitAsync();
                     Interlocked.Increment(ref _commits);
-                }
-                else
-                {
-                    await transaction.RollbackAsync();
                 }
             }
 
@@ -206,6 +169,45 @@ public sealed class GroupCommitter : IAsyncDisposable
         {
             Answer(write, null, ex);
         }
+    }
+
+    /// <summary>
+    /// The writes' statements in one transaction, in statement order, committed only if every write
+    /// held (otherwise rolled back); each write's answers in its own statement order.
+    /// </summary>
+    private async Task<(object?[][] Answers, bool Held)> RunTogetherAsync(IReadOnlyList<PendingWrite> writes)
+    {
+        var statements = new List<(int Write, int Index, Statement Statement)>();
+        for (var w = 0; w < writes.Count; w++)
+        {
+            for (var i = 0; i < writes[w].Statements.Count; i++)
+            {
+                statements.Add((w, i, writes[w].Statements[i]));
+            }
+        }
+
+        // Stable, so a write's own statements keep their order among equal keys.
+        var ordered = statements.OrderBy(s => s.Statement.Order, StringComparer.Ordinal).ToList();
+        var answers = writes.Select(w => new object?[w.Statements.Count]).ToArray();
+        await using var connection = await OpenForWritingAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var results = await RunAsync(connection, transaction, [.. ordered.Select(s => s.Statement)]);
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            answers[ordered[i].Write][ordered[i].Index] = results[i];
+        }
+
+        var held = Enumerable.Range(0, writes.Count).All(w => Holds(writes[w], answers[w]));
+        if (held)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            await transaction.RollbackAsync();
+        }
+
+        return (answers, held);
     }
 
     private async Task<DbConnection> OpenForWritingAsync()
