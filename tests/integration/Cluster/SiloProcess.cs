@@ -37,6 +37,23 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static async Task<SiloProcess> StartAsync(string connectionString, string clusterId)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(connectionString, clusterId);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // A free port is free only when asked: another process (a test's server, or an outgoing
+                // connection's local port) may take it before the silo binds. Start again on other ports.
+                // One fresh-clone run lost a cluster test to exactly that.
+            }
+        }
+    }
+
+    private static async Task<SiloProcess> StartOnceAsync(string connectionString, string clusterId)
+    {
         var url = $"http://127.0.0.1:{HttpSiloPorts.Free()}";
         var start = new ProcessStartInfo("dotnet")
         {
