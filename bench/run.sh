@@ -3,7 +3,7 @@
 #   bench/run.sh [--quick]
 # writes bench/results/latest.json (named figures, the machine, the commit) and
 # bench/results/scale.png (the 1k → 1M curve). --quick: 5 s per figure instead of 10, and no
-# workstation-GC pass (about 10 minutes here). Installs what it needs when missing (wrk, gnuplot, PostgreSQL — Debian
+# workstation-GC pass (9.4 minutes in its last run here). Installs what it needs when missing (wrk, gnuplot, PostgreSQL — Debian
 # packages), starts a throwaway PostgreSQL and a silo process on free loopback ports, and stops
 # both (by PID) when done.
 set -euo pipefail

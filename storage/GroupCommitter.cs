@@ -102,14 +102,21 @@ public sealed class GroupCommitter : IAsyncDisposable
                 continue;
             }
 
-            object?[][] answers;
+            // A failed statement or a write that did not hold: the transaction is rolled back and
+            // nothing in it happened. Each write then runs alone, for its own answer.
+            object?[][]? answers;
             try
             {
-                answers = await RunBatchAsync(batch);
+                var (together, held) = await RunTogetherAsync(batch);
+                answers = held ? together : null;
             }
             catch (Exception)
             {
-                // The transaction is rolled back: nothing in it happened. Give each write its own answer.
+                answers = null;
+            }
+
+            if (answers is null)
+            {
                 Interlocked.Increment(ref _rolledBack);
                 foreach (var write in batch)
                 {
@@ -125,15 +132,6 @@ public sealed class GroupCommitter : IAsyncDisposable
                 Answer(batch[i], answers[i], null);
             }
         }
-    }
-
-    /// <summary>Every statement of the batch in one transaction, in statement order; throws (rolling it all back) if a write's statements do not all hold.</summary>
-    private async Task<object?[][]> RunBatchAsync(List<PendingWrite> batch)
-    {
-        var (answers, held) = await RunTogetherAsync(batch);
-        return held
-            ? answers
-            : throw new InvalidOperationException("a write of several statements did not hold in a shared transaction");
     }
 
     private async Task RunAloneAsync(PendingWrite write)

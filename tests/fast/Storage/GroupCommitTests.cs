@@ -106,7 +106,7 @@ public sealed class GroupCommitTests
             // leaving it alone: one fresh-clone run did.)
             var others = Enumerable.Range(0, Sessions).Where(i => ids[i] != stale).ToList();
             handoffs[others[0]] = HandoffAsync(others[0]);
-            await WaitUntilAsync(() => committer.Pending == 1 && committer.Queued == 0);
+            await Eventually.UntilAsync(() => committer.Pending == 1 && committer.Queued == 0);
             foreach (var i in others.Skip(1))
             {
                 handoffs[i] = HandoffAsync(i);
@@ -153,14 +153,5 @@ public sealed class GroupCommitTests
     }
 
     /// <summary>Waits (bounded) until the committer holds this many unanswered writes.</summary>
-    private static Task WaitForPendingAsync(GroupCommitter committer, int count) => WaitUntilAsync(() => committer.Pending >= count);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
+    private static Task WaitForPendingAsync(GroupCommitter committer, int count) => Eventually.UntilAsync(() => committer.Pending >= count);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using SessionMesh.Tests.Infrastructure;
 using SessionMesh.Storage;
 
 namespace SessionMesh.Tests.Cluster;
@@ -31,7 +32,7 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres)
         var writes = Enumerable.Range(0, Writes).Reverse()
             .Select(i => committer.ExecuteTogetherAsync([Insert($"row-{i:D2}", 100 + i)]))
             .ToArray();
-        await WaitUntilAsync(() => committer.Queued == Writes);
+        await Eventually.UntilAsync(() => committer.Queued == Writes);
         var commitsBefore = committer.Commits;
         await release();
 
@@ -61,7 +62,7 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres)
         // A child and its parent's move, together: one parent is where its writer thinks, one has moved on.
         var holds = committer.ExecuteTogetherAsync([Insert("child-ok", 1), Move("parent-ok", expected: 1)]);
         var fails = committer.ExecuteTogetherAsync([Insert("child-stale", 1), Move("parent-stale", expected: 4)]);
-        await WaitUntilAsync(() => committer.Queued == Writes + 2);
+        await Eventually.UntilAsync(() => committer.Queued == Writes + 2);
         await release();
         await blocked;
 
@@ -125,7 +126,7 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres)
         }
 
         var blocked = committer.ExecuteTogetherAsync([Move("blocker", expected: 1)]);
-        await WaitUntilAsync(() => committer.Pending == 1 && committer.Queued == 0);
+        await Eventually.UntilAsync(() => committer.Pending == 1 && committer.Queued == 0);
         return (blocked, async () =>
         {
             await transaction.CommitAsync();
@@ -140,15 +141,6 @@ public sealed class PostgresGroupCommitTests(PostgresServer postgres)
         var db = new Database(source);
         await db.ExecuteAsync("CREATE TABLE gc_rows (id varchar(40) PRIMARY KEY, v integer NOT NULL);");
         return db;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
     }
 
     private sealed class Database(NpgsqlDataSource source) : IAsyncDisposable

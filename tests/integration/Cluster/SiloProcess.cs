@@ -43,7 +43,7 @@ public sealed class SiloProcess : IAsyncDisposable
             {
                 return await StartOnceAsync(connectionString, clusterId);
             }
-            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (InvalidOperationException ex) when (attempt < 3 && HttpSiloPorts.IsTaken(ex))
             {
                 // A free port is free only when asked: another process (a test's server, or an outgoing
                 // connection's local port) may take it before the silo binds. Start again on other ports.

@@ -65,26 +65,13 @@ public sealed class HttpSilo : IAsyncDisposable
                 await app.StartAsync();
                 return new HttpSilo(app, url, directory);
             }
-            catch (Exception ex) when (attempt < 3 && IsPortTaken(ex))
+            catch (Exception ex) when (attempt < 3 && HttpSiloPorts.IsTaken(ex))
             {
                 // A free port is free only when asked: another test's server may take it before this
                 // one binds. Start again on other ports.
                 await app.DisposeAsync();
             }
         }
-    }
-
-    private static bool IsPortTaken(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     public HttpClient Client(string key, string? fromAddress = null)
@@ -169,6 +156,20 @@ public static class HttpSiloPorts
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Whether a server failed to start because its port was taken after it was picked (or its output says so).</summary>
+    public static bool IsTaken(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 

@@ -22,4 +22,17 @@ public static class Eventually
             await Task.Delay(50);
         }
     }
+
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, checking every 10 ms; throws if it does not
+    /// within <paramref name="seconds"/>.
+    /// </summary>
+    public static async Task UntilAsync(Func<bool> condition, double seconds = 60)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
 }
