@@ -16,6 +16,16 @@ public interface ILivenessShardGrain : IGrainWithIntegerKey
     [Alias("heartbeat")]
     Task<LeaseInfo> HeartbeatAsync(LeaseKey key, long epoch, TimeSpan? ttl, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Renews, in one call, each lease tracked here at the given epoch whose TTL stays as it is (none
+    /// given, or the one it has): the heartbeats a silo's HTTP API relays, batched by
+    /// <see cref="HeartbeatCoalescer"/>. Answers in order: the renewed lease, or null for any other
+    /// heartbeat (a first one, a TTL change, a stale epoch, a key of another shard), which the caller
+    /// then sends alone with <see cref="HeartbeatAsync"/> to get exactly the answer it gets alone.
+    /// </summary>
+    [Alias("renew-tracked")]
+    Task<LeaseInfo?[]> RenewTrackedAsync(LeaseRenewal[] renewals);
+
     /// <summary>The lease for a key, or null when none is tracked.</summary>
     // Reads of the in-memory lease table: safe alongside other reads, never mid-write.
     [Alias("get"), ReadOnly]

@@ -32,3 +32,7 @@ public readonly record struct LeaseKey([property: Id(0)] LeaseKind Kind, [proper
         }
     }
 }
+
+/// <summary>One heartbeat of a batch (<see cref="ILivenessShardGrain.RenewTrackedAsync"/>).</summary>
+[GenerateSerializer, Immutable, Alias("sessionmesh.lease-renewal")]
+public readonly record struct LeaseRenewal([property: Id(0)] LeaseKey Key, [property: Id(1)] long Epoch, [property: Id(2)] TimeSpan? Ttl);

@@ -107,6 +107,26 @@ public sealed partial class LivenessShardGrain(
         return await StartAsync(key, epoch, requestedTtl ?? LivenessShards.DefaultTtl, cancellationToken);
     }
 
+    public Task<LeaseInfo?[]> RenewTrackedAsync(LeaseRenewal[] renewals)
+    {
+        ArgumentNullException.ThrowIfNull(renewals);
+        var now = clock.GetUtcNow();
+        var renewed = new LeaseInfo?[renewals.Length];
+        for (var i = 0; i < renewals.Length; i++)
+        {
+            // Only what HeartbeatAsync does without awaiting anything: everything else is its to answer.
+            var (key, epoch, ttl) = renewals[i];
+            if (key.Id is not null && _leases.TryGetValue(key, out var lease) && lease.Epoch == epoch && (ttl is null || ttl == lease.Ttl))
+            {
+                lease.LastHeartbeat = now;
+                MeshMetrics.Heartbeat(key.Kind);
+                renewed[i] = Describe(key, lease, now);
+            }
+        }
+
+        return Task.FromResult(renewed);
+    }
+
     public async Task TrackStoredAsync(LeaseKey key, long epoch, TimeSpan ttl)
     {
         ValidateKey(key);

@@ -102,7 +102,7 @@ public static class AgentsApi
         return TypedResults.Ok(Wire.Agent(await Agent(grains, agentId).GetAsync(http.RequestAborted)));
     }
 
-    public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string agentId)
+    public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, HeartbeatCoalescer heartbeats, string agentId)
     {
         http.DemandAgent(agentId);
         var body = await JsonBody.ReadAsync<AgentHeartbeatRequest>(http);
@@ -111,7 +111,7 @@ public static class AgentsApi
         var ttl = check.Field(() => ApiInput.Seconds("ttl", body.Ttl));
         check.ThrowIfAny();
         var key = LeaseKey.ForAgent(Validate.Id("agent_id", agentId));
-        return TypedResults.Ok(Wire.Lease(await LivenessShards.For(grains, key).HeartbeatAsync(key, epoch, ttl, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Lease(await heartbeats.HeartbeatAsync(key, epoch, ttl, http.RequestAborted)));
     }
 
     public static async Task<Ok<List<DirectiveResponse>>> DirectivesAsync(HttpContext http, IGrainFactory grains, string agentId, [AsParameters] DirectivesQuery query)

@@ -104,13 +104,13 @@ public static class SessionsApi
     public static async Task<Ok<SessionResponse>> GetAsync(HttpContext http, IGrainFactory grains, string sessionId) =>
         TypedResults.Ok(Wire.Session(await ReadOwnAsync(http, grains, sessionId)));
 
-    public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, IGrainFactory grains, string sessionId)
+    public static async Task<Ok<LeaseResponse>> HeartbeatAsync(HttpContext http, IGrainFactory grains, HeartbeatCoalescer heartbeats, string sessionId)
     {
         var session = await ReadOwnAsync(http, grains, sessionId);
         var body = await JsonBody.ReadAsync<SessionHeartbeatRequest>(http);
         var ttl = ApiInput.Seconds("ttl", body.Ttl);
         var key = LeaseKey.ForSession(session.Id);
-        return TypedResults.Ok(Wire.Lease(await LivenessShards.For(grains, key).HeartbeatAsync(key, body.AgentEpoch ?? 0, ttl, http.RequestAborted)));
+        return TypedResults.Ok(Wire.Lease(await heartbeats.HeartbeatAsync(key, body.AgentEpoch ?? 0, ttl, http.RequestAborted)));
     }
 
     public static async Task<Created<SessionResponse>> HandoffAsync(HttpContext http, IGrainFactory grains, string sessionId)

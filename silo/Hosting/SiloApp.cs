@@ -86,6 +86,7 @@ public static class SiloApp
         builder.Services.AddExceptionHandler<MeshExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddMeshApiDocs());
         builder.Services.AddSingleton<AgentKillSignals>();
+        builder.Services.AddSingleton(sp => new SessionMesh.Liveness.HeartbeatCoalescer(sp.GetRequiredService<IGrainFactory>()));
         builder.Services.AddTopologyFanOut();
         builder.Services.AddSingleton<KeyVerifier>();
         builder.Services.AddSingleton<AuthThrottle>();

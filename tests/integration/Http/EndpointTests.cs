@@ -122,6 +122,34 @@ public sealed class EndpointTests(HttpSiloFixture fixture)
 
     private static long Count(JsonElement stats, string status) => stats.GetProperty("sessions").GetProperty(status).GetInt64();
 
+    /// <summary>
+    /// The API relays heartbeats to their shards in batches (<c>HeartbeatCoalescer</c>): sent all at
+    /// once, each still gets its own answer, and a stale epoch among them is still 409.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_heartbeats_each_get_their_own_answer()
+    {
+        var agents = Enumerable.Range(0, 6).Select(_ => $"beat-{Guid.NewGuid():N}").ToArray();
+        foreach (var agent in agents)
+        {
+            await SendAsync(HttpMethod.Post, $"{Api}/registry", $$"""{"specialization": "http-beats", "agent_id": "{{agent}}", "lease_ttl": 120}""", HttpStatusCode.OK);
+        }
+
+        var beats = agents.SelectMany(agent => Enumerable.Range(0, 8).Select(_ => (Agent: agent, Lease: Task.Run(() =>
+            SendAsync(HttpMethod.Post, $"{Api}/agents/{agent}/heartbeat", """{"epoch": 1}""", HttpStatusCode.OK))))).ToList();
+        var stale = Task.Run(() => SendAsync(HttpMethod.Post, $"{Api}/agents/{agents[0]}/heartbeat", """{"epoch": 5}""", HttpStatusCode.Conflict));
+        var longer = Task.Run(() => SendAsync(HttpMethod.Post, $"{Api}/agents/{agents[1]}/heartbeat", """{"epoch": 1, "ttl": 300}""", HttpStatusCode.OK));
+
+        foreach (var (agent, lease) in beats)
+        {
+            var answer = await lease;
+            Assert.Equal((agent, 1L, "Alive"), (answer.GetProperty("key").GetProperty("id").GetString(), answer.GetProperty("epoch").GetInt64(), answer.GetProperty("health").GetString()));
+        }
+
+        Assert.Contains("epoch 5 is stale", (await stale).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(300, (await longer).GetProperty("ttl").GetDouble());
+    }
+
     private async Task<JsonElement> GetAsync(string path) => await SendAsync(HttpMethod.Get, path, null, HttpStatusCode.OK);
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string path, string? json, HttpStatusCode expected)
