@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -120,22 +121,38 @@ public sealed class GatedSqliteConnection(string connectionString, SqliteWriteGa
     // synchronous=NORMAL is durable across process crashes in WAL mode and far cheaper than FULL.
     private const string Pragmas = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
+    // The pragmas are settings of the native connection, which the pool keeps open between uses:
+    // they are set on its first open only (the pool's next hand-out finds them still set).
+    private static readonly ConditionalWeakTable<sqlite3, object> Tuned = [];
+
     private IDisposable? _lease;
 
     public override void Open()
     {
         base.Open();
+        if (Tuned.TryGetValue(Handle!, out _))
+        {
+            return;
+        }
+
         using var command = base.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
+        Tuned.AddOrUpdate(Handle!, Pragmas);
     }
 
     public override async Task OpenAsync(CancellationToken cancellationToken)
     {
         await base.OpenAsync(cancellationToken);
+        if (Tuned.TryGetValue(Handle!, out _))
+        {
+            return;
+        }
+
         using var command = base.CreateCommand();
         command.CommandText = Pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
+        Tuned.AddOrUpdate(Handle!, Pragmas);
     }
 
     /// <summary>

@@ -230,13 +230,32 @@ public sealed class GroupCommitter : IAsyncDisposable
         var answers = new object?[statements.Count];
         if (!connection.CanCreateBatch)
         {
-            for (var i = 0; i < statements.Count; i++)
+            // One command per text, its parameters bound anew for each statement: SQLite compiles a
+            // text (with the triggers it fires) once per transaction, not once per write.
+            var commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            try
             {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = statements[i].Sql;
-                command.AddParameters(statements[i].Parameters);
-                answers[i] = await command.ExecuteScalarAsync();
+                for (var i = 0; i < statements.Count; i++)
+                {
+                    if (!commands.TryGetValue(statements[i].Sql, out var command))
+                    {
+                        command = connection.CreateCommand();
+                        command.Transaction = transaction;
+                        command.CommandText = statements[i].Sql;
+                        commands.Add(statements[i].Sql, command);
+                    }
+
+                    command.Parameters.Clear();
+                    command.AddParameters(statements[i].Parameters);
+                    answers[i] = await command.ExecuteScalarAsync();
+                }
+            }
+            finally
+            {
+                foreach (var command in commands.Values)
+                {
+                    await command.DisposeAsync();
+                }
             }
 
             return answers;

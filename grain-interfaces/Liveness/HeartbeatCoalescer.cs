@@ -1,3 +1,5 @@
+using SessionMesh.Batching;
+
 namespace SessionMesh.Liveness;
 
 /// <summary>
@@ -14,8 +16,7 @@ public sealed class HeartbeatCoalescer
     public const int MaxBatch = 512;
 
     private readonly Func<int, ILivenessShardGrain> _shard;
-    private readonly Shard[] _shards = [.. Enumerable.Range(0, LivenessShards.Count).Select(_ => new Shard())];
-    private long _calls;
+    private readonly RequestBatcher<LeaseRenewal, LeaseInfo?>[] _batchers;
     private long _renewed;
 
     public HeartbeatCoalescer(IGrainFactory grains)
@@ -29,10 +30,12 @@ public sealed class HeartbeatCoalescer
     {
         ArgumentNullException.ThrowIfNull(shard);
         _shard = shard;
+        _batchers = [.. Enumerable.Range(0, LivenessShards.Count).Select(index =>
+            new RequestBatcher<LeaseRenewal, LeaseInfo?>(renewals => _shard(index).RenewTrackedAsync(renewals), MaxBatch))];
     }
 
     /// <summary>Batch calls made so far.</summary>
-    public long Calls => Interlocked.Read(ref _calls);
+    public long Calls => _batchers.Sum(b => b.Batches);
 
     /// <summary>Heartbeats renewed by batch calls so far.</summary>
     public long Renewed => Interlocked.Read(ref _renewed);
@@ -42,84 +45,25 @@ public sealed class HeartbeatCoalescer
     {
         ArgumentNullException.ThrowIfNull(key.Id);
         var index = key.Shard;
-        var shard = _shards[index];
-        var waiting = new Waiting(new LeaseRenewal(key, epoch, ttl));
-        bool send;
-        lock (shard)
+        LeaseInfo? renewed;
+        try
         {
-            shard.Queue.Add(waiting);
-            send = !shard.Sending;
-            shard.Sending = true;
+            renewed = await _batchers[index].SendAsync(new LeaseRenewal(key, epoch, ttl), cancellationToken);
         }
-
-        if (send)
-        {
-            _ = SendAsync(index, shard);
-        }
-
-        return await waiting.Answer.Task.WaitAsync(cancellationToken)
-            ?? await _shard(index).HeartbeatAsync(key, epoch, ttl, cancellationToken);
-    }
-
-    // Sends the shard's queue, batch after batch, until it is empty; only one of these runs per shard.
-    private async Task SendAsync(int index, Shard shard)
-    {
-        while (true)
-        {
-            // Let the work already queued on this process run first: heartbeats it carries join this batch.
-            await Task.Yield();
-            Waiting[] batch;
-            lock (shard)
-            {
-                if (shard.Queue.Count == 0)
-                {
-                    shard.Sending = false;
-                    return;
-                }
-
-                var count = Math.Min(shard.Queue.Count, MaxBatch);
-                batch = [.. shard.Queue.GetRange(0, count)];
-                shard.Queue.RemoveRange(0, count);
-            }
-
-            LeaseInfo?[]? renewed = null;
-            try
-            {
-                Interlocked.Increment(ref _calls);
-                renewed = await _shard(index).RenewTrackedAsync([.. batch.Select(w => w.Renewal)]);
-            }
-#pragma warning disable CA1031 // Any failure of the batch: each heartbeat is then sent alone and reports its own outcome.
-            catch (Exception)
+#pragma warning disable CA1031 // Any failure of the batch: this heartbeat is then sent alone and reports its own outcome.
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
 #pragma warning restore CA1031
-            {
-                renewed = null;
-            }
-
-            for (var i = 0; i < batch.Length; i++)
-            {
-                var lease = renewed is not null && i < renewed.Length ? renewed[i] : null;
-                if (lease is not null)
-                {
-                    Interlocked.Increment(ref _renewed);
-                }
-
-                batch[i].Answer.TrySetResult(lease);
-            }
+        {
+            // The batch failed: this heartbeat is sent alone, for its own answer or error.
+            renewed = null;
         }
-    }
 
-    private sealed class Shard
-    {
-        public List<Waiting> Queue { get; } = [];
+        if (renewed is not null)
+        {
+            Interlocked.Increment(ref _renewed);
+            return renewed;
+        }
 
-        public bool Sending { get; set; }
-    }
-
-    private sealed class Waiting(LeaseRenewal renewal)
-    {
-        public LeaseRenewal Renewal { get; } = renewal;
-
-        // Answered off the sending loop, so callers' continuations never run inside it.
-        public TaskCompletionSource<LeaseInfo?> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        return await _shard(index).HeartbeatAsync(key, epoch, ttl, cancellationToken);
     }
 }

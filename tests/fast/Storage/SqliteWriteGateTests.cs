@@ -66,6 +66,47 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime, IDisposable
         Assert.Equal(1L, await write.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
+    /// <summary>
+    /// The pragmas are set on a native connection's first open only; every later hand-out of it by
+    /// the pool (sync or async, one at a time or many at once) still has them.
+    /// </summary>
+    [Fact]
+    public async Task Every_connection_the_pool_hands_out_has_the_silo_pragmas()
+    {
+        async Task<(long, long, long)> PragmasAsync(bool sync)
+        {
+            await using var connection = _data.CreateConnection();
+            if (sync)
+            {
+                connection.Open();
+            }
+            else
+            {
+                await connection.OpenAsync();
+            }
+
+            return (await ScalarAsync(connection, "PRAGMA busy_timeout;"), await ScalarAsync(connection, "PRAGMA synchronous;"), await ScalarAsync(connection, "PRAGMA foreign_keys;"));
+        }
+
+        var expected = (30000L, 1L, 1L); // 1 = NORMAL
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(expected, await PragmasAsync(sync: i % 2 == 0));
+        }
+
+        foreach (var pragmas in await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => PragmasAsync(sync: i % 2 == 0)))))
+        {
+            Assert.Equal(expected, pragmas);
+        }
+    }
+
+    private static async Task<long> ScalarAsync(GatedSqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateGatedCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private static async Task<object?> RunAndCloseAsync(GatedSqliteConnection connection, GatedSqliteCommand command)
     {
         await using (connection)

@@ -20,6 +20,7 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
         var database = await postgres.CreateDatabaseAsync();
         var cluster = $"restart-{Guid.NewGuid():N}";
         string root, child, agentDirective;
+        string[] readers;
         var silos = await StartSilosAsync(database, cluster, 3);
         try
         {
@@ -49,6 +50,8 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
             child = await HandoffAsync(silos[1].Http, root);
             await PostAsync(silos[2].Http, $"{Api}/registry", """{"specialization": "pg", "agent_id": "pg-agent"}""");
             agentDirective = (await PostAsync(silos[0].Http, $"{Api}/steer", """{"agent_id": "pg-agent", "direction": "north"}""", safeToRepeat: false)).GetProperty("sequence").GetRawText();
+            readers = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Task.Run(async () =>
+                (await PostAsync(silos[i % 3].Http, $"{Api}/sessions", $$"""{"session_id": "{{Guid.NewGuid()}}", "agent_name": "Reader{{i}}"}""")).GetProperty("id").GetString()!)));
         }
         finally
         {
@@ -65,9 +68,17 @@ public sealed class PostgresClusterTests(PostgresServer postgres, ITestOutputHel
             Assert.Equal([root, child], lineage.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
             Assert.Equal("HandedOff", lineage[0].GetProperty("status").GetString());
             var stats = await GetAsync(restarted[0].Http, $"{Api}/stats");
-            Assert.Equal(2, stats.GetProperty("sessions").GetProperty("total").GetInt64());
+            Assert.Equal(2 + 24, stats.GetProperty("sessions").GetProperty("total").GetInt64());
             var directives = await GetAsync(restarted[1].Http, $"{Api}/agents/pg-agent/directives");
             Assert.Equal(agentDirective, directives[0].GetProperty("sequence").GetRawText());
+
+            // 24 sessions activated at once on the restarted silos, whose reads of their rows share
+            // queries there: each reads its own state back.
+            var completed = await Task.WhenAll(readers.Select((id, i) => Task.Run(() => PostAsync(restarted[i % 3].Http, $"{Api}/sessions/{id}/complete", "{}", safeToRepeat: false))));
+            for (var i = 0; i < readers.Length; i++)
+            {
+                Assert.Equal((readers[i], $"Reader{i}", "Completed"), (completed[i].GetProperty("id").GetString(), completed[i].GetProperty("agent_name").GetString(), completed[i].GetProperty("status").GetString()));
+            }
         }
         finally
         {
