@@ -27,21 +27,6 @@ public sealed partial class LivenessShardGrain(
 
     private static readonly TimeSpan ExpiryRetryDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// A tick this much later than due means the shard itself was stalled (its process paused, or its
-    /// turn waited on a slow call): heartbeats sent meanwhile may still be on their way or in its
-    /// queue, so a lease that looks overdue then is no evidence its owner died. Expiry then waits as
-    /// long as the stall lasted (at most <see cref="MaxStallHold"/>) for those heartbeats to land, as
-    /// a silo that finds its own health degraded does not vote others dead.
-    /// </summary>
-    public static readonly TimeSpan StallAllowance = TimeSpan.FromSeconds(1);
-
-    /// <summary>The longest expiry waits after a stall of the shard.</summary>
-    public static readonly TimeSpan MaxStallHold = TimeSpan.FromSeconds(5);
-
-    /// <summary>The longest expiry stays held while stalls follow one another without a break (time held, not counting the stalls themselves).</summary>
-    public static readonly TimeSpan MaxHeldInARow = TimeSpan.FromSeconds(10);
-
     private readonly Dictionary<LeaseKey, Lease> _leases = [];
     private readonly SortedSet<string>[] _idsByKind = [new(StringComparer.Ordinal), new(StringComparer.Ordinal)];
 
@@ -49,10 +34,7 @@ public sealed partial class LivenessShardGrain(
     // lease whose real deadline moved on (it heartbeated) is pushed back with the new one.
     private readonly PriorityQueue<LeaseKey, DateTimeOffset> _deadlines = new();
 
-    private long _lastTick;
-    private DateTimeOffset _holdExpiryUntil;
-    private DateTimeOffset _holdsBegan;
-    private bool _holding;
+    private StallGuard? _stalls;
 
     private int Shard => (int)this.GetPrimaryKeyLong();
 
@@ -70,7 +52,7 @@ public sealed partial class LivenessShardGrain(
             LogRestored(logger, Shard, _leases.Count);
         }
 
-        _lastTick = clock.GetTimestamp();
+        _stalls = new StallGuard(clock, TickPeriod, late => LogStalled(logger, Shard, late));
         this.RegisterGrainTimer(ExpireDueAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, KeepAlive = true });
     }
 
@@ -222,42 +204,28 @@ public sealed partial class LivenessShardGrain(
         return Describe(key, lease, now);
     }
 
+    /// <summary>Expires the leases due now, unless expiry is held after a stall of this shard (<see cref="StallGuard"/>).</summary>
     private async Task ExpireDueAsync(CancellationToken cancellationToken)
     {
-        // Stalls are measured on the monotonic clock (a wall clock stepped forward is not a stall),
-        // from the end of the previous tick (a tick busy expiring many leases is not one either).
-        var now = clock.GetUtcNow();
-        var late = clock.GetElapsedTime(_lastTick) - TickPeriod;
+        var tick = _stalls!.Begin();
+        var waited = false;
         try
         {
-            await ExpireOrHoldAsync(now, late, cancellationToken);
+            if (!tick.Holding)
+            {
+                var expiring = ExpireDue(tick.Now, cancellationToken);
+                waited = !expiring.IsCompleted;
+                await expiring;
+            }
         }
         finally
         {
-            _lastTick = clock.GetTimestamp();
+            _stalls.End(tick, waited);
         }
     }
 
-    /// <summary>Expires the leases due at <paramref name="now"/>, unless expiry is held after a stall of this shard.</summary>
-    private async Task ExpireOrHoldAsync(DateTimeOffset now, TimeSpan late, CancellationToken cancellationToken)
+    private Task ExpireDue(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (late > StallAllowance)
-        {
-            // A stall is not time held: during a hold its length moves the streak's start along,
-            // so a long pause during the hold of a short stall still gets its own hold.
-            _holdsBegan = _holding ? _holdsBegan + late : now;
-            _holdExpiryUntil = now + (late < MaxStallHold ? late : MaxStallHold);
-            LogStalled(logger, Shard, late);
-        }
-
-        // Holds in a row (a machine overloaded for minutes, late on every tick) end after
-        // MaxHeldInARow of held time: expiry is delayed, never suspended.
-        _holding = now < _holdExpiryUntil && now - _holdsBegan < MaxHeldInARow;
-        if (_holding)
-        {
-            return;
-        }
-
         List<(LeaseKey Key, Lease Lease)>? expired = null;
         while (_deadlines.TryPeek(out var key, out var queuedDeadline) && queuedDeadline <= now)
         {
@@ -278,12 +246,7 @@ public sealed partial class LivenessShardGrain(
             (expired ??= []).Add((key, lease));
         }
 
-        if (expired is null)
-        {
-            return;
-        }
-
-        await Task.WhenAll(expired.Select(e => ExpireAsync(e.Key, e.Lease, cancellationToken)));
+        return expired is null ? Task.CompletedTask : Task.WhenAll(expired.Select(e => ExpireAsync(e.Key, e.Lease, cancellationToken)));
     }
 
     /// <summary>

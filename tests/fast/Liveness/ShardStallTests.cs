@@ -48,7 +48,7 @@ public sealed class ShardStallTests : IAsyncLifetime
     /// <summary>
     /// A long stall that comes while expiry is already held after a short one (a loaded machine, then
     /// a pause) still gets its hold: only the time held before this stall counts toward
-    /// <see cref="LivenessShardGrain.MaxHeldInARow"/>, not the stall itself. (Found by a loop of full
+    /// <see cref="StallGuard.MaxHeldInARow"/>, not the stall itself. (Found by a loop of full
     /// runs: the 30 s jump was counted as 30 s of holding, and the session expired at once.)
     /// </summary>
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ShardStallTests : IAsyncLifetime
         var id = await Mesh.Sessions.SpawnAgentSessionAsync("StalledTwice", "p", new SessionContext());
         await Mesh.Agents.HeartbeatSessionAsync(id, ttl: Ttl);
 
-        _clock.Stall(LivenessShardGrain.StallAllowance * 3);
+        _clock.Stall(StallGuard.StallAllowance * 3);
         await Task.Delay(LivenessShardGrain.TickPeriod * 2);
         _clock.Stall(TimeSpan.FromSeconds(30));
         await Task.Delay(LivenessShardGrain.TickPeriod * 3);
@@ -69,7 +69,7 @@ public sealed class ShardStallTests : IAsyncLifetime
 
     /// <summary>
     /// A shard late on every tick (a machine overloaded for minutes) holds expiry after each stall,
-    /// but not for longer than <see cref="LivenessShardGrain.MaxHeldInARow"/> in a row: a silent owner
+    /// but not for longer than <see cref="StallGuard.MaxHeldInARow"/> in a row: a silent owner
     /// is still found. (Before the bound, each stall renewed the hold and nothing expired.)
     /// </summary>
     [Fact]
