@@ -12,6 +12,9 @@ public static class MeshStorage
     /// </summary>
     public const string Sessions = "sessions";
 
+    /// <summary>The state name session grains read and write under (and so the GrainTypeString of their rows from before migration 014).</summary>
+    public const string SessionStateName = "session";
+
     /// <summary>The grain storage Orleans streams keep their subscriptions in (the name Orleans looks for).</summary>
     public const string PubSub = "PubSubStore";
 }

@@ -123,9 +123,8 @@ public static partial class MeshStorageExtensions
         // One committer per silo; SQLite has a single writer anyway, a server overlaps two transactions
         // (two made larger batches than four, with more spawns per second in back-to-back runs; BENCHMARKS.md).
         silo.Services.AddSingleton(_ => new GroupCommitter(dataSource, writers: dialect == SqlDialect.Sqlite ? 1 : Writers));
-        silo.Services.AddKeyedSingleton<IGrainStorage>(MeshStorage.Sessions, (sp, _) => new FaultTranslatingGrainStorage(
-            new SessionStateStorage(dataSource, sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<Serializer>(), sp.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name)),
-            dataSource));
+        silo.Services.AddSingleton(sp => new SessionStateStorage(dataSource, sp.GetRequiredService<GroupCommitter>(), sp.GetRequiredService<Serializer>(), sp.GetRequiredKeyedService<IGrainStorage>(MeshStorage.Name)));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(MeshStorage.Sessions, (sp, _) => new FaultTranslatingGrainStorage(sp.GetRequiredService<SessionStateStorage>(), dataSource));
 
         silo.UseAdoNetReminderService(o =>
         {

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Orleans.Serialization;
 using Orleans.Storage;
+using SessionMesh.Grains;
 using SessionMesh.Grains.Sessions;
 
 namespace SessionMesh.Storage;
@@ -23,19 +24,21 @@ namespace SessionMesh.Storage;
 public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter committer, Serializer serializer, IGrainStorage legacy) : IGrainStorage
 {
     /// <summary>The state name session grains use, and so the GrainTypeString of their rows in OrleansStorage.</summary>
-    public const string StateName = "session";
+    public const string StateName = MeshStorage.SessionStateName;
 
     // Whether OrleansStorage held any session when this silo first looked (asked once, on the first
     // read that misses): a new silo on a new database never reads the old table again.
     private Task<bool>? _legacyHeldSessions;
+    private long _reads;
 
     // Insert version 1, or replace the payload and status if the caller's version matches. A row
     // from before migration 014 (Version NULL) is taken over by a writer that holds no version.
-    // No row comes back on a conflict.
+    // Version 0 (LazyState.NoRowETag) inserts only: any row there refuses it. No row comes back on
+    // a conflict.
     private const string WriteSql = """
         INSERT INTO SessionCatalog (SessionId, Status, CreatedTicks, AgentName, AgentId, ParentSessionId, Payload, Version, ResumeTicks)
         SELECT @id, @status, @created, @agent, @agentId, @parent, @payload, 1, CAST(@resume AS bigint)
-        WHERE CAST(@expected AS integer) IS NULL OR EXISTS (SELECT 1 FROM SessionCatalog WHERE SessionId = @id)
+        WHERE CAST(@expected AS integer) IS NULL OR CAST(@expected AS integer) = 0 OR EXISTS (SELECT 1 FROM SessionCatalog WHERE SessionId = @id)
         ON CONFLICT (SessionId) DO UPDATE SET
             Status = excluded.Status,
             Payload = excluded.Payload,
@@ -45,6 +48,9 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
            OR (SessionCatalog.Version IS NULL AND CAST(@expected AS integer) IS NULL)
         RETURNING Version;
         """;
+
+    /// <summary>Session rows read so far (a spawn reads none: LazyState).</summary>
+    public long Reads => Interlocked.Read(ref _reads);
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         ReadStateAsync(stateName, grainId, grainState, CancellationToken.None);
@@ -59,6 +65,7 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
     {
         ArgumentNullException.ThrowIfNull(grainState);
         var id = Key(grainId);
+        Interlocked.Increment(ref _reads);
         var (connection, command) = await dataSource.CommandAsync("SELECT Payload, Version FROM SessionCatalog WHERE SessionId = @id;", cancellationToken, ("id", id));
         await using (connection)
         await using (command)
@@ -90,6 +97,18 @@ public sealed class SessionStateStorage(DbDataSource dataSource, GroupCommitter 
         if (grainState.State is not SessionState stored)
         {
             throw new InvalidOperationException($"{nameof(SessionStateStorage)} stores {nameof(SessionState)}; got {typeof(T).Name} for {grainId}.");
+        }
+
+        // A write that must create its row, on a database that may hold sessions from before
+        // migration 014: such a session may have no catalog row yet, only its old one.
+        if (grainState.ETag == LazyState.NoRowETag && await LegacyHeldSessionsAsync(cancellationToken))
+        {
+            var old = new GrainState<T>();
+            await legacy.ReadStateAsync(stateName, grainId, old, cancellationToken);
+            if (old.RecordExists)
+            {
+                throw Conflict(grainId, grainState);
+            }
         }
 
         // Not the caller's token: a write handed to the committer runs to its answer (see WriteOrRevertAsync).

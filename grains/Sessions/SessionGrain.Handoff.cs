@@ -171,6 +171,7 @@ public sealed partial class SessionGrain
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        await LoadAsync();
         _reminder ??= await this.GetReminder(reminderName);
         await ResumeAsync();
     }

@@ -27,27 +27,79 @@ namespace SessionMesh.Grains.Sessions;
 [GrainType("session")]
 [CollectionAgeLimit(Minutes = 2)]
 public sealed partial class SessionGrain(
-    [PersistentState("session", MeshStorage.Sessions)] IPersistentState<SessionState> state,
+    [FromKeyedServices(MeshStorage.Sessions)] IGrainStorage storage,
+    IGrainContext grainContext,
     IMeshCounters counters,
     Serializer serializer,
     [FromKeyedServices(MeshClock.Key)] TimeProvider clock,
-    ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionProtocol, IRemindable
+    ILogger<SessionGrain> logger) : Grain, ISessionGrain, ISessionProtocol, IRemindable, IIncomingGrainCallFilter
 {
+    // Read on the first call that needs it, not on activation: a spawn writes its new row unread.
+    private readonly LazyState<SessionState> state = new(storage, MeshStorage.SessionStateName, grainContext.GrainId);
+
     private Guid Id => this.GetPrimaryKey();
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    /// <summary>Every call but a spawn's first reads the session's row before it runs (once per activation).</summary>
+    public async Task Invoke(IIncomingGrainCallContext context)
     {
+        if (!state.Loaded && context.ImplementationMethod.Name is not (nameof(StartAsync) or nameof(StartHandedOffChildAsync)))
+        {
+            await LoadAsync();
+        }
+
+        await context.Invoke();
+    }
+
+    private async Task LoadAsync()
+    {
+        await state.LoadAsync();
         if (state.State.PendingHandoff is not null)
         {
             ResumeSoon();
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>
+    /// For a session whose row this activation has not read: a spawn that asks nothing of other grains
+    /// before its write (no agent to attach, no lease to store) writes its row unread, on condition
+    /// that no row exists — one write where there were a read and a write. A row that exists refuses
+    /// it; it is then read, and null returned, as for every other spawn, which reads first: the
+    /// caller then decides on what it read.
+    /// </summary>
+    private async Task<SessionSnapshot?> CreateUnreadAsync(SessionSpawn spawn, Func<Task<SessionSnapshot>> create)
+    {
+        if (state.Loaded)
+        {
+            return null;
+        }
+
+        if (spawn.AgentId is not null || spawn.LeaseTtl is not null)
+        {
+            await LoadAsync();
+            return null;
+        }
+
+        state.ExpectNoRow();
+        try
+        {
+            return await create();
+        }
+        catch (InconsistentStateException)
+        {
+            state.Unload();
+            await LoadAsync();
+            return null;
+        }
     }
 
     public async Task<SessionSnapshot> StartAsync(SessionSpawn spawn, CancellationToken cancellationToken = default)
     {
         ValidateSpawn(spawn);
+        if (await CreateUnreadAsync(spawn, () => CreateAsync(spawn, parent: null, ancestry: [])) is { } created)
+        {
+            return created;
+        }
+
         if (state.State.Session is { } existing)
         {
             return IsSameSpawn(existing, spawn) && existing.ParentSession is null
@@ -84,6 +136,11 @@ public sealed partial class SessionGrain(
         if (ancestry.Count == 0 || ancestry[^1] != parent.ParentId)
         {
             throw new InvalidInputException(nameof(ancestry), "a child session's ancestry ends with its parent.");
+        }
+
+        if (await CreateUnreadAsync(spawn, () => CreateAsync(spawn, parent.ParentId, ancestry, parent)) is { } created)
+        {
+            return created;
         }
 
         // The parent asks only for a child it has not recorded, so an existing session here is another one.
@@ -294,7 +351,7 @@ public sealed partial class SessionGrain(
                     alsoRevert?.Invoke();
                 });
         }
-        catch (InconsistentStateException)
+        catch (InconsistentStateException) when (state.Etag != LazyState.NoRowETag)
         {
             // Someone else wrote this session's state: reload it on the next call.
             DeactivateOnIdle();
