@@ -12,7 +12,9 @@ namespace SessionMesh.Bench;
 /// Throughput of spawn, handoff, a listing page and stats with 1k, 10k, 100k and 1M sessions
 /// already stored (embedded SQLite). The stored sessions are written straight into the catalog —
 /// real rows with real serialized state, as the session grains write them — because a million
-/// API calls would take longer than the whole benchmark may.
+/// API calls would take longer than the whole benchmark may. Every point's silo runs at once and
+/// the points are timed in turn, round after round, so the ratios between points compare the same
+/// spells of the machine.
 /// </summary>
 internal static class ScaleBench
 {
@@ -21,75 +23,155 @@ internal static class ScaleBench
     /// <summary>Listing walkers page through the newest 500 completed sessions, so every point touches as many sessions and only the catalog's size differs.</summary>
     private const int ListPages = 5;
 
+    /// <summary>Each operation is timed in this many rounds per point; a point's figure is its median round.</summary>
+    private const int Rounds = 5;
+
     public static async Task RunAsync(BenchOptions options)
     {
         var points = options.PointsOr([1_000, 10_000, 100_000, 1_000_000]);
-        Console.WriteLine($"# SessionMesh scale bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded SQLite, concurrency {Concurrency}, {options.Duration.TotalSeconds:0} s per figure");
+        Console.WriteLine($"# SessionMesh scale bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, embedded SQLite, concurrency {Concurrency}, {options.Duration.TotalSeconds:0} s per figure in {Rounds} rounds that visit every point in turn");
         Console.WriteLine();
         Console.WriteLine("| stored sessions | seeded in s | spawn/s | handoff/s | list page/s | stats/s | list p99 ms |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
 
         // A first point at the smallest size, not recorded: the process compiles and warms up
         // there, so the recorded points differ only in what is stored.
-        await MeasureAsync(points.Min(), options.SiloPort + points.Length, options.GatewayPort + points.Length, TimeSpan.FromSeconds(2));
-        var results = new Dictionary<int, (double Spawn, double Handoff, double List, double Stats)>();
-        for (var p = 0; p < points.Length; p++)
+        await using (var warm = await StartPointAsync(points.Min(), options.SiloPort + points.Length, options.GatewayPort + points.Length, TimeSpan.FromSeconds(2)))
         {
-            var stored = points[p];
-            var (seeded, spawn, handoff, list, stats) = await MeasureAsync(stored, options.SiloPort + p, options.GatewayPort + p, options.Duration);
-            results[stored] = (spawn.PerSecond, handoff.PerSecond, list.PerSecond, stats.PerSecond);
-            var at = Figures.Scale(stored);
-            Figures.Set($"scale_{at}_spawn_per_s", spawn.PerSecond);
-            Figures.Set($"scale_{at}_handoff_per_s", handoff.PerSecond);
-            Figures.Set($"scale_{at}_list_per_s", list.PerSecond);
-            Figures.Set($"scale_{at}_stats_per_s", stats.PerSecond);
-            Figures.Set($"scale_{at}_list_p99_ms", list.P99);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {stored:N0} | {seeded.TotalSeconds:0.0} | {spawn.PerSecond:0} | {handoff.PerSecond:0} | {list.PerSecond:0} | {stats.PerSecond:0} | {list.P99:0.0} |"));
+            await warm.MeasureAsync(Operation.Spawn, TimeSpan.FromSeconds(2));
         }
 
-        if (results.Count > 1)
+        // Every point's silo runs at once and each operation is timed in rounds that visit the
+        // points in turn (forwards, then backwards): a slow spell of this shared machine falls on
+        // every point alike instead of on whichever point it happened to be measuring then.
+        var running = new List<Point>();
+        try
         {
-            var (small, large) = (results.Keys.Min(), results.Keys.Max());
-            var name = $"scale_{Figures.Scale(large)}_vs_{Figures.Scale(small)}";
-            Figures.Set($"{name}_spawn", results[large].Spawn / results[small].Spawn);
-            Figures.Set($"{name}_handoff", results[large].Handoff / results[small].Handoff);
-            Figures.Set($"{name}_list", results[large].List / results[small].List);
-            Figures.Set($"{name}_stats", results[large].Stats / results[small].Stats);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\n{Figures.Scale(large)} ÷ {Figures.Scale(small)}: spawn {results[large].Spawn / results[small].Spawn:0.00}, handoff {results[large].Handoff / results[small].Handoff:0.00}, list {results[large].List / results[small].List:0.00}, stats {results[large].Stats / results[small].Stats:0.00}"));
+            for (var p = 0; p < points.Length; p++)
+            {
+                running.Add(await StartPointAsync(points[p], options.SiloPort + p, options.GatewayPort + p, TimeSpan.FromSeconds(1)));
+            }
+
+            var round = options.Duration / Rounds;
+            foreach (var operation in Enum.GetValues<Operation>())
+            {
+                for (var r = 0; r < Rounds; r++)
+                {
+                    foreach (var point in r % 2 == 0 ? running : Enumerable.Reverse(running))
+                    {
+                        await point.MeasureAsync(operation, round);
+                    }
+                }
+            }
+
+            foreach (var point in running)
+            {
+                var (spawn, handoff, list, stats) = (point.Median(Operation.Spawn), point.Median(Operation.Handoff), point.Median(Operation.List), point.Median(Operation.Stats));
+                var at = Figures.Scale(point.Stored);
+                Figures.Set($"scale_{at}_spawn_per_s", spawn.PerSecond);
+                Figures.Set($"scale_{at}_handoff_per_s", handoff.PerSecond);
+                Figures.Set($"scale_{at}_list_per_s", list.PerSecond);
+                Figures.Set($"scale_{at}_stats_per_s", stats.PerSecond);
+                Figures.Set($"scale_{at}_list_p99_ms", list.P99);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {point.Stored:N0} | {point.Seeded.TotalSeconds:0.0} | {spawn.PerSecond:0} | {handoff.PerSecond:0} | {list.PerSecond:0} | {stats.PerSecond:0} | {list.P99:0.0} |"));
+            }
+
+            if (running.Count > 1)
+            {
+                var (small, large) = (running.MinBy(p => p.Stored)!, running.MaxBy(p => p.Stored)!);
+                var name = $"scale_{Figures.Scale(large.Stored)}_vs_{Figures.Scale(small.Stored)}";
+                var ratios = Enum.GetValues<Operation>().ToDictionary(o => o, o => large.Median(o).PerSecond / small.Median(o).PerSecond);
+                Figures.Set($"{name}_spawn", ratios[Operation.Spawn]);
+                Figures.Set($"{name}_handoff", ratios[Operation.Handoff]);
+                Figures.Set($"{name}_list", ratios[Operation.List]);
+                Figures.Set($"{name}_stats", ratios[Operation.Stats]);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"\n{Figures.Scale(large.Stored)} ÷ {Figures.Scale(small.Stored)}: spawn {ratios[Operation.Spawn]:0.00}, handoff {ratios[Operation.Handoff]:0.00}, list {ratios[Operation.List]:0.00}, stats {ratios[Operation.Stats]:0.00}"));
+                foreach (var point in running)
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"rounds at {point.Stored:N0}: {string.Join("; ", Enum.GetValues<Operation>().Select(o => $"{o} {string.Join(" / ", point.Rounds(o).Select(r => r.PerSecond.ToString("0", CultureInfo.InvariantCulture)))}"))}"));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var point in running)
+            {
+                await point.DisposeAsync();
+            }
         }
     }
 
-    /// <summary>A fresh silo with <paramref name="stored"/> sessions seeded; each operation warmed up for a second, then timed.</summary>
-    private static async Task<(TimeSpan Seeded, Result Spawn, Result Handoff, Result List, Result Stats)> MeasureAsync(int stored, int siloPort, int gatewayPort, TimeSpan duration)
+    /// <summary>A fresh silo with <paramref name="stored"/> sessions seeded, each operation warmed up for <paramref name="warmUp"/>.</summary>
+    private static async Task<Point> StartPointAsync(int stored, int siloPort, int gatewayPort, TimeSpan warmUp)
     {
-        await using var mesh = await EmbeddedMesh.StartAsync(siloPort, gatewayPort);
+        var mesh = await EmbeddedMesh.StartAsync(siloPort, gatewayPort);
         var seeding = System.Diagnostics.Stopwatch.StartNew();
         await SeedAsync(mesh, stored);
-        var seeded = seeding.Elapsed;
-
-        var sessions = mesh.Sessions;
-        var warmUp = TimeSpan.FromSeconds(1);
-        await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()));
-        await Load.RunAsync("warm-up", Concurrency, warmUp, async _ => await sessions.HandoffAsync(await sessions.SpawnAgentSessionAsync("Warm", "up", new SessionContext()), "ReviewAgent", new SessionContext()));
-        await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.ListSessionsAsync(SessionStatus.Completed, 100));
-        await Load.RunAsync("warm-up", Concurrency, warmUp, _ => sessions.GetStatsAsync());
-        var spawn = await Load.RunAsync("spawn", Concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "scale", new SessionContext()));
-
-        var handoff = await Load.HandoffsAsync(sessions, "handoff", Concurrency, duration, spawn.PerSecond * duration.TotalSeconds);
-
-        var cursors = new (string? Cursor, int Page)[Concurrency];
-        var list = await Load.RunAsync("list page", Concurrency, duration, async i =>
+        var point = new Point(stored, mesh, seeding.Elapsed);
+        foreach (var operation in Enum.GetValues<Operation>())
         {
-            var walker = i % Concurrency;
-            var (cursor, page) = cursors[walker];
-            var result = await sessions.ListSessionsAsync(SessionStatus.Completed, 100, cursor);
-            cursors[walker] = page + 1 < ListPages && result.NextCursor is { } more ? (more, page + 1) : (null, 0);
-        });
-        var stats = await Load.RunAsync("stats", Concurrency, duration, _ => sessions.GetStatsAsync());
+            await point.MeasureAsync(operation, warmUp, record: false);
+        }
 
-        return (seeded, spawn, handoff, list, stats);
+        return point;
+    }
+
+    // In the order they are timed: the reads first, before the writes fill the heap with new grains.
+    private enum Operation
+    {
+        List,
+        Stats,
+        Spawn,
+        Handoff,
+    }
+
+    /// <summary>One point of the curve: its silo, and what each of its rounds measured.</summary>
+    private sealed class Point(int stored, EmbeddedMesh mesh, TimeSpan seeded) : IAsyncDisposable
+    {
+        private readonly Dictionary<Operation, List<Result>> _rounds = [];
+        private readonly (string? Cursor, int Page)[] _cursors = new (string?, int)[Concurrency];
+
+        public int Stored => stored;
+
+        public TimeSpan Seeded => seeded;
+
+        public List<Result> Rounds(Operation operation) => _rounds.TryGetValue(operation, out var rounds) ? rounds : [];
+
+        /// <summary>The round with the median rate (its p99 with it).</summary>
+        public Result Median(Operation operation)
+        {
+            var sorted = Rounds(operation).OrderBy(r => r.PerSecond).ToList();
+            return sorted[sorted.Count / 2];
+        }
+
+        public async Task MeasureAsync(Operation operation, TimeSpan duration, bool record = true)
+        {
+            var sessions = mesh.Sessions;
+            var result = operation switch
+            {
+                Operation.Spawn => await Load.RunAsync("spawn", Concurrency, duration, _ => sessions.SpawnAgentSessionAsync("CodeGenAgent", "scale", new SessionContext())),
+
+                // As many parents as this point's spawns suggest it hands off in the time (spawned before the clock starts).
+                Operation.Handoff => await Load.HandoffsAsync(sessions, "handoff", Concurrency, duration, (Rounds(Operation.Spawn) is [.., var last] ? last.PerSecond : 1_000) * duration.TotalSeconds),
+                Operation.List => await Load.RunAsync("list page", Concurrency, duration, async i =>
+                {
+                    var walker = i % Concurrency;
+                    var (cursor, page) = _cursors[walker];
+                    var listed = await sessions.ListSessionsAsync(SessionStatus.Completed, 100, cursor);
+                    _cursors[walker] = page + 1 < ListPages && listed.NextCursor is { } more ? (more, page + 1) : (null, 0);
+                }),
+                _ => await Load.RunAsync("stats", Concurrency, duration, _ => sessions.GetStatsAsync()),
+            };
+            if (record)
+            {
+                (_rounds.TryGetValue(operation, out var rounds) ? rounds : _rounds[operation] = []).Add(result);
+            }
+        }
+
+        public ValueTask DisposeAsync() => mesh.DisposeAsync();
     }
 
     /// <summary>

@@ -25,6 +25,31 @@ public sealed class LivenessTests(SessionClusterFixture fixture)
 
     private SteppingClock Clock => fixture.Clock;
 
+    /// <summary>
+    /// A session spawned without a lease (written unread) gets one from its first heartbeat;
+    /// whichever call ends the session, the lease goes with it at once, not after its TTL.
+    /// </summary>
+    [Theory]
+    [InlineData("complete")]
+    [InlineData("fail")]
+    [InlineData("handoff")]
+    public async Task A_lease_a_heartbeat_began_after_a_spawn_without_one_is_released_when_the_session_ends(string end)
+    {
+        var id = await Mesh.Sessions.SpawnAgentSessionAsync("LateLease", "p", new SessionContext());
+        var key = LeaseKey.ForSession(id);
+        var shard = LivenessShards.For(Mesh.Client, key);
+        await Mesh.Agents.HeartbeatSessionAsync(id, ttl: TimeSpan.FromMinutes(10));
+        Assert.NotNull(await shard.GetAsync(key));
+
+        await (end switch
+        {
+            "complete" => Mesh.Sessions.CompleteSessionAsync(id),
+            "fail" => Mesh.Sessions.FailSessionAsync(id, "broken"),
+            _ => Mesh.Sessions.HandoffAsync(id, "ReviewAgent", new SessionContext()),
+        });
+        Assert.Null(await Eventually.WaitForAsync(() => shard.GetAsync(key), l => l is null));
+    }
+
     [Fact]
     public async Task A_session_that_never_heartbeats_holds_no_lease_and_never_expires()
     {
