@@ -4,10 +4,10 @@ namespace SessionMesh.Grains;
 
 /// <summary>
 /// A grain's persistent state read when it is first needed rather than when the grain activates, so
-/// a grain whose first call creates it can write without reading a row that cannot be there: the
-/// write itself is conditional on the row not existing (<see cref="LazyState{TState}.ExpectNoRow"/>), and a write
-/// refused for that reason (<see cref="InconsistentStateException"/>) means the caller must read and
-/// decide again. Reads are shared: calls that interleave wait for the same one.
+/// a call that creates the grain can write without first reading for a row that is not there: the
+/// write is conditional on no row existing (<see cref="LazyState{TState}.ExpectNoRow"/>), and a write
+/// refused for that reason (<see cref="InconsistentStateException"/>) means the caller must read
+/// and decide again. Reads are shared: calls that interleave wait for the same one.
 /// </summary>
 public static class LazyState
 {
