@@ -53,7 +53,7 @@ public sealed partial class LivenessShardGrain(
         }
 
         _stalls = new StallGuard(clock, TickPeriod, late => LogStalled(logger, Shard, late));
-        this.RegisterGrainTimer(ExpireDueAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, KeepAlive = true });
+        this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions { DueTime = TickPeriod, Period = TickPeriod, KeepAlive = true });
     }
 
     public async Task<LeaseInfo> HeartbeatAsync(LeaseKey key, long epoch, TimeSpan? ttl, CancellationToken cancellationToken = default)
@@ -205,7 +205,7 @@ public sealed partial class LivenessShardGrain(
     }
 
     /// <summary>Expires the leases due now, unless expiry is held after a stall of this shard (<see cref="StallGuard"/>).</summary>
-    private async Task ExpireDueAsync(CancellationToken cancellationToken)
+    private async Task TickAsync(CancellationToken cancellationToken)
     {
         var tick = _stalls!.Begin();
         var waited = false;
@@ -213,7 +213,7 @@ public sealed partial class LivenessShardGrain(
         {
             if (!tick.Holding)
             {
-                var expiring = ExpireDue(tick.Now, cancellationToken);
+                var expiring = ExpireDueAsync(tick.Now, cancellationToken);
                 waited = !expiring.IsCompleted;
                 await expiring;
             }
@@ -224,7 +224,8 @@ public sealed partial class LivenessShardGrain(
         }
     }
 
-    private Task ExpireDue(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Stops tracking the leases due at <paramref name="now"/> and tells their owners; complete at once when none is due.</summary>
+    private Task ExpireDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         List<(LeaseKey Key, Lease Lease)>? expired = null;
         while (_deadlines.TryPeek(out var key, out var queuedDeadline) && queuedDeadline <= now)
