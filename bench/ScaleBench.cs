@@ -75,6 +75,8 @@ internal static class ScaleBench
                 Figures.Set($"scale_{at}_list_p99_ms", list.P99);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {point.Stored:N0} | {point.Seeded.TotalSeconds:0.0} | {spawn.PerSecond:0} | {handoff.PerSecond:0} | {list.PerSecond:0} | {stats.PerSecond:0} | {list.P99:0.0} |"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"rounds at {point.Stored:N0}: {string.Join("; ", Enum.GetValues<Operation>().Select(o => $"{o} {string.Join(" / ", point.Rounds(o).Select(r => r.PerSecond.ToString("0", CultureInfo.InvariantCulture)))}"))}"));
             }
 
             if (running.Count > 1)
@@ -88,11 +90,6 @@ internal static class ScaleBench
                 Figures.Set($"{name}_stats", ratios[Operation.Stats]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"\n{Figures.Scale(large.Stored)} ÷ {Figures.Scale(small.Stored)}: spawn {ratios[Operation.Spawn]:0.00}, handoff {ratios[Operation.Handoff]:0.00}, list {ratios[Operation.List]:0.00}, stats {ratios[Operation.Stats]:0.00}"));
-                foreach (var point in running)
-                {
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"rounds at {point.Stored:N0}: {string.Join("; ", Enum.GetValues<Operation>().Select(o => $"{o} {string.Join(" / ", point.Rounds(o).Select(r => r.PerSecond.ToString("0", CultureInfo.InvariantCulture)))}"))}"));
-                }
             }
         }
         finally
