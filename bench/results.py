@@ -38,6 +38,19 @@ def wrk(path):
     return float(rate.group(1)), float(p99.group(1)) * scale[p99.group(2)] if p99 else None
 
 
+def cpu_us_per_request(path):
+    """The silo's CPU time per request in one round (run.sh appends the CPU seconds it spent)."""
+    text = open(path).read()
+    requests = re.search(r"^\s*(\d+) requests in", text, re.M)
+    cpu = re.search(r"^silo CPU seconds: ([\d.]+)", text, re.M)
+    return float(cpu.group(1)) * 1e6 / int(requests.group(1)) if requests and cpu else None
+
+
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    return values[len(values) // 2] if values else None
+
+
 # The embedded bench again under workstation GC: each of its figures beside the default's, suffixed.
 if args.workstation_gc:
     with open(args.workstation_gc) as f:
@@ -54,6 +67,14 @@ figures["http_heartbeats_per_s"] = round(beat, 1)
 figures["http_health_live_p99_ms"] = live_p99
 figures["http_heartbeat_p99_ms"] = beat_p99
 figures["http_heartbeat_vs_health"] = round(beat / live, 4)
+# The silo's CPU per request, the median round of each: steadier than rates, which also depend on
+# how much of the two cores wrk takes. Their ratio is what a heartbeat costs beyond a trivial request.
+live_cpu = median(cpu_us_per_request(p) for p in args.wrk_live)
+beat_cpu = median(cpu_us_per_request(p) for p in args.wrk_heartbeat)
+if live_cpu and beat_cpu:
+    figures["http_health_live_cpu_us"] = round(live_cpu, 1)
+    figures["http_heartbeat_cpu_us"] = round(beat_cpu, 1)
+    figures["http_heartbeat_vs_health_cpu"] = round(live_cpu / beat_cpu, 4)
 if "heartbeats_per_s" in figures and "pg_row_update_heartbeats_per_s" in figures:
     figures["heartbeat_vs_pg_row_update"] = round(figures["heartbeats_per_s"] / figures["pg_row_update_heartbeats_per_s"], 2)
 for at in ("1k", "10k", "100k"):
