@@ -23,6 +23,10 @@ internal static class ClusterBench
         var cluster = $"bench-{Guid.NewGuid():N}";
         Console.WriteLine($"# SessionMesh cluster bench — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, 3 silos in this process, PostgreSQL");
         var silos = new List<IHost>();
+
+        // Free loopback ports, not fixed ones: a port still held (another run, a socket in TIME_WAIT) aborted the bench.
+        var ports = FreePorts(6);
+        var (siloPorts, gatewayPorts) = (ports[..3], ports[3..]);
         for (var i = 0; i < 3; i++)
         {
             var builder = Host.CreateApplicationBuilder();
@@ -31,7 +35,7 @@ internal static class ClusterBench
             builder.UseOrleans(silo =>
             {
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster, cluster));
-                silo.ConfigureEndpoints(IPAddress.Loopback, 22111 + index, 41000 + index, listenOnAnyHostAddress: false);
+                silo.ConfigureEndpoints(IPAddress.Loopback, siloPorts[index], gatewayPorts[index], listenOnAnyHostAddress: false);
                 silo.UseSessionMesh(Path.GetTempPath(), connectionString);
                 silo.UseFastFailover();
             });
@@ -45,7 +49,7 @@ internal static class ClusterBench
         clientBuilder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster, cluster));
-            client.UseStaticClustering([.. Enumerable.Range(0, 3).Select(i => new IPEndPoint(IPAddress.Loopback, 41000 + i))]);
+            client.UseStaticClustering([.. Enumerable.Range(0, 3).Select(i => new IPEndPoint(IPAddress.Loopback, gatewayPorts[i]))]);
         });
         clientBuilder.Services.AddSessionManager();
         using var clientHost = clientBuilder.Build();
@@ -118,6 +122,21 @@ internal static class ClusterBench
         {
             await silo.StopAsync();
             silo.Dispose();
+        }
+    }
+
+    /// <summary>Ports the system hands out for loopback binds, all held until all are picked so none repeats.</summary>
+    private static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
         }
     }
 }
